@@ -1,0 +1,24 @@
+// Fast int8 x packed-ternary matmul, bit-exact with int8_gemm_ref (int_gemm.h):
+//   acc[t][n] = sum_k x_q[t][k] * w[n][k],  x_q int8 [T, K], w packed (packing.h), acc int32 [T, N].
+// AVX2 kernel (selected at run time with __builtin_cpu_supports("avx2")) and a portable one.
+// The AVX2 kernel uses maddubs on (w + 1) in {0,1,2} times x, minus sum(x): exact for every
+// int8 x including -128. Binary weights go through the same kernel (codes 01/11 only).
+#pragma once
+#include <cstdint>
+
+#include "src/quant/packing.h"
+
+namespace abacus::quant {
+
+enum class Kernel { auto_select, portable, avx2 };
+
+bool cpu_has_avx2();
+
+// Threads over N (tensor::parallel_for). kernel=avx2 on a CPU without it is an Error.
+void ternary_gemm(const int8_t* x_q, const PackedTernary& w, int32_t* acc, int64_t T,
+                  Kernel kernel = Kernel::auto_select);
+// The decode case (T = 1).
+void ternary_gemv(const int8_t* x_q, const PackedTernary& w, int32_t* acc,
+                  Kernel kernel = Kernel::auto_select);
+
+}  // namespace abacus::quant
