@@ -1,0 +1,170 @@
+#include "src/nn/bitlinear.h"
+
+#include <string>
+#include <vector>
+
+#include "src/nn/layernorm.h"
+#include "src/nn/rmsnorm.h"
+#include "src/quant/ternary_gemm.h"
+#include "src/quant/weight_quant.h"
+#include "src/tensor/matmul.h"
+#include "src/util/error.h"
+
+namespace abacus::nn {
+
+BitLinearSpec BitLinearSpec::for_model(const ModelConfig& config, int64_t in, int64_t out) {
+  BitLinearSpec s;
+  s.in = in;
+  s.out = out;
+  s.quant = config.quant;
+  s.weight_groups = config.quant_groups;
+  s.norm_eps = config.rms_norm_eps;
+  if (config.quant == Quant::b1) {
+    s.norm = NormKind::layernorm;
+    s.train_act_scope = quant::ActScope::per_tensor;
+  } else {
+    s.norm = NormKind::rmsnorm;
+    s.train_act_scope = quant::ActScope::per_token;
+  }
+  return s;
+}
+
+namespace {
+
+void check_spec(const BitLinearSpec& s) {
+  if (s.in <= 0 || s.out <= 0) fail("", "BitLinear", "in and out features must be positive");
+  if (s.weight_groups < 1 || s.out % s.weight_groups != 0)
+    fail("", "quant_groups", std::to_string(s.weight_groups) + " must divide the " + std::to_string(s.out) +
+                                 " outputs of a BitLinear");
+  if (s.train_act_scope == quant::ActScope::per_group)
+    fail("", "BitLinear", "activation groups along K are not supported inside BitLinear (weights group along N)");
+}
+
+// norm(x) * gain into out; mean may be null for RMSNorm.
+template <class T>
+void apply_norm(const BitLinearSpec& s, T* out, T* mean, T* rstd, const T* x, const T* gain, int64_t rows) {
+  if (s.norm == NormKind::layernorm) {
+    if (!mean) fail("", "BitLinear", "LayerNorm needs a saved mean buffer");
+    layernorm_forward(out, mean, rstd, x, gain, static_cast<const T*>(nullptr), rows, s.in, s.norm_eps);
+  } else {
+    rmsnorm_forward(out, rstd, x, gain, rows, s.in, s.norm_eps);
+  }
+}
+
+}  // namespace
+
+template <class T>
+void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_latent, const T* norm_weight,
+                       int64_t rows, const BitLinearSaved<T>& saved) {
+  check_spec(spec);
+  const int64_t K = spec.in, N = spec.out;
+  const T* gain = spec.norm_weight ? norm_weight : nullptr;
+  apply_norm(spec, saved.x_tilde, saved.norm_mean, saved.norm_rstd, x, gain, rows);
+  if (spec.quant == Quant::fp) {
+    for (int64_t i = 0; i < N * K; ++i) saved.w_tilde[i] = w_latent[i];
+  } else {
+    // Fake quantization: the forward sees exactly the integer values times their scales.
+    const auto scope = spec.train_act_scope;
+    const int64_t n_scales = quant::act_scale_count(scope, rows, 1);
+    std::vector<int8_t> xq(static_cast<size_t>(rows * K));
+    std::vector<float> xs(static_cast<size_t>(n_scales)), xo(static_cast<size_t>(n_scales));
+    if (spec.shift_input) {
+      quant::quantize_activations_shifted(scope, saved.x_tilde, rows, K, 1, xq.data(), xs.data(), xo.data());
+      quant::dequantize_activations(scope, xq.data(), xs.data(), xo.data(), rows, K, 1, saved.x_tilde);
+    } else {
+      quant::quantize_activations(scope, saved.x_tilde, rows, K, 1, xq.data(), xs.data());
+      quant::dequantize_activations(scope, xq.data(), xs.data(), static_cast<const float*>(nullptr), rows, K, 1,
+                                    saved.x_tilde);
+    }
+    std::vector<int8_t> wq(static_cast<size_t>(N * K));
+    std::vector<float> ws(static_cast<size_t>(spec.weight_groups));
+    quant::quantize_weights(quant::weight_quant_for(spec.quant), w_latent, N, K, spec.weight_groups, wq.data(),
+                            ws.data());
+    quant::dequantize_weights(wq.data(), ws.data(), N, K, spec.weight_groups, saved.w_tilde);
+  }
+  tensor::matmul_forward(y, saved.x_tilde, saved.w_tilde, static_cast<const T*>(nullptr), rows, K, N);
+}
+
+template <class T>
+void bitlinear_backward(const BitLinearSpec& spec, T* dx, T* dw, T* dnorm_weight, const T* dy, const T* x,
+                        const T* norm_weight, int64_t rows, const BitLinearSaved<T>& saved) {
+  check_spec(spec);
+  const int64_t K = spec.in, N = spec.out;
+  // STE: the gradient reaching x~ (resp. W~) passes to the norm output (resp. latent W) unchanged.
+  std::vector<T> dxn(size_t(rows * K), T(0));
+  tensor::matmul_backward(dxn.data(), dw, static_cast<T*>(nullptr), dy, saved.x_tilde, saved.w_tilde, rows, K, N);
+  const T* gain = spec.norm_weight ? norm_weight : nullptr;
+  T* dgain = spec.norm_weight ? dnorm_weight : nullptr;
+  if (spec.norm == NormKind::layernorm)
+    layernorm_backward(dx, dgain, static_cast<T*>(nullptr), dxn.data(), x, gain, saved.norm_mean, saved.norm_rstd,
+                       rows, K);
+  else
+    rmsnorm_backward(dx, dgain, dxn.data(), x, gain, saved.norm_rstd, rows, K);
+}
+
+template void bitlinear_forward<float>(const BitLinearSpec&, float*, const float*, const float*, const float*,
+                                       int64_t, const BitLinearSaved<float>&);
+template void bitlinear_forward<double>(const BitLinearSpec&, double*, const double*, const double*, const double*,
+                                        int64_t, const BitLinearSaved<double>&);
+template void bitlinear_backward<float>(const BitLinearSpec&, float*, float*, float*, const float*, const float*,
+                                        const float*, int64_t, const BitLinearSaved<float>&);
+template void bitlinear_backward<double>(const BitLinearSpec&, double*, double*, double*, const double*,
+                                         const double*, const double*, int64_t, const BitLinearSaved<double>&);
+
+BitLinearPacked::BitLinearPacked(const BitLinearSpec& spec, const float* w_latent, const float* norm_weight)
+    : spec_(spec) {
+  check_spec(spec);
+  if (spec.quant == Quant::fp) fail("", "quant", "BitLinearPacked needs a BitNet mode (b1, b1.58, b1.58-median)");
+  const int64_t K = spec.in, N = spec.out;
+  std::vector<int8_t> wq(static_cast<size_t>(N * K));
+  w_scale_.resize(size_t(spec.weight_groups));
+  quant::quantize_weights(quant::weight_quant_for(spec.quant), w_latent, N, K, spec.weight_groups, wq.data(),
+                          w_scale_.data());
+  packed_ = quant::pack_ternary(wq.data(), N, K);
+  if (spec.norm_weight) {
+    if (!norm_weight) fail("", "BitLinear", "norm weight missing");
+    norm_weight_.assign(norm_weight, norm_weight + K);
+  }
+  row_sum_.assign(size_t(N), 0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k) row_sum_[size_t(n)] += wq[size_t(n * K + k)];
+}
+
+void BitLinearPacked::forward(float* y, const float* x, int64_t rows, const BitLinearObserver* observer,
+                              const std::string& name) const {
+  const int64_t K = spec_.in, N = spec_.out;
+  if (packed_.N != N) fail("", "BitLinear", "forward on an empty BitLinearPacked");
+  std::vector<float> xn(static_cast<size_t>(rows * K)), mean(static_cast<size_t>(rows)), rstd(static_cast<size_t>(rows));
+  apply_norm(spec_, xn.data(), mean.data(), rstd.data(), x, norm_weight_.empty() ? nullptr : norm_weight_.data(),
+             rows);
+  std::vector<int8_t> xq(static_cast<size_t>(rows * K));
+  std::vector<float> xs(static_cast<size_t>(rows)), xo;
+  if (spec_.shift_input) {
+    xo.resize(size_t(rows));
+    quant::quantize_activations_shifted(quant::ActScope::per_token, xn.data(), rows, K, 1, xq.data(), xs.data(),
+                                        xo.data());
+  } else {
+    quant::quantize_activations(quant::ActScope::per_token, xn.data(), rows, K, 1, xq.data(), xs.data());
+  }
+  std::vector<int32_t> acc(static_cast<size_t>(rows * N));
+  quant::ternary_gemm(xq.data(), packed_, acc.data(), rows);
+  const int64_t rows_per_group = N / spec_.weight_groups;
+  for (int64_t t = 0; t < rows; ++t)
+    for (int64_t n = 0; n < N; ++n) {
+      const float ws = w_scale_[size_t(n / rows_per_group)];
+      const float a = float(acc[size_t(t * N + n)]);
+      if (spec_.shift_input)
+        y[t * N + n] = (a / xs[size_t(t)] + xo[size_t(t)] * float(row_sum_[size_t(n)])) / ws;
+      else
+        y[t * N + n] = a / (xs[size_t(t)] * ws);
+    }
+  if (observer && *observer) {
+    std::vector<int8_t> wq(static_cast<size_t>(N * K));
+    quant::unpack_ternary(packed_, wq.data());
+    BitLinearRecord rec{name, rows, K, N, 1, xq.data(), xs.data(), wq.data(), w_scale_.data(), acc.data(), y,
+                        spec_.weight_groups, spec_.shift_input ? xo.data() : nullptr};
+    (*observer)(rec);
+  }
+}
+
+}  // namespace abacus::nn
