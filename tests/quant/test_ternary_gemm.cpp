@@ -22,6 +22,7 @@ void check_shape(int64_t T, int64_t K, int64_t N, std::mt19937& gen, bool extrem
   PackedTernary p = pack_ternary(w.data(), N, K);
   std::vector<Kernel> kernels = {Kernel::portable, Kernel::auto_select};
   if (cpu_has_avx2()) kernels.push_back(Kernel::avx2);
+  if (cpu_has_avx512_vnni()) kernels.push_back(Kernel::avx512_vnni);
   for (Kernel k : kernels) {
     INFO("T=" << T << " K=" << K << " N=" << N << " kernel=" << int(k));
     ternary_gemm(x.data(), p, got.data(), T, k);
@@ -34,7 +35,7 @@ void check_shape(int64_t T, int64_t K, int64_t N, std::mt19937& gen, bool extrem
 TEST_CASE("ternary_gemm matches int8_gemm_ref on random and corner shapes", "[ternary_gemm]") {
   std::mt19937 gen(11);
   for (int64_t T : {1, 3, 4, 5, 9})
-    for (int64_t K : {1, 7, 31, 32, 33, 127, 128, 129, 200, 513})
+    for (int64_t K : {1, 7, 31, 32, 33, 127, 128, 129, 200, 255, 256, 257, 384, 513})
       for (int64_t N : {1, 2, 17}) check_shape(T, K, N, gen, false);
   check_shape(2, 4096, 8, gen, false);
 }
