@@ -1,0 +1,85 @@
+// Operation counts of a tiny model, counted by hand (Eqs. 16-18).
+#include <catch2/catch.hpp>
+
+#include "energy/op_count.h"
+#include "src/util/error.h"
+
+using namespace abacus::energy;
+
+namespace {
+
+// hidden 8, FFN 16 (GLU), 2 layers, 2 heads of 4, 1 KV head.
+ModelShape tiny(bool bitnet) {
+  ModelShape s;
+  s.name = "tiny";
+  s.hidden = 8;
+  s.intermediate = 16;
+  s.layers = 2;
+  s.heads = 2;
+  s.kv_heads = 1;
+  s.head_dim = 4;
+  s.glu = true;
+  s.bitnet = bitnet;
+  return s;
+}
+
+double at(const std::array<double, kPrecisions>& a, Precision p) { return a[static_cast<std::size_t>(p)]; }
+
+}  // namespace
+
+TEST_CASE("prefill workload lists the per-layer products", "[energy][count]") {
+  const Workload w = prefill_workload(tiny(false), 3);
+  REQUIRE(w.gemms.size() == 9);
+  CHECK(w.gemms[1].name == "attn.k");
+  CHECK(w.gemms[1].p == 4);  // kv_dim
+  CHECK(w.gemms[7].name == "attn.scores");
+  CHECK(w.gemms[7].count == 4);  // layers x heads
+  CHECK(w.gemms[8].n == 3);      // A V reduces over the 3 tokens
+  CHECK(tiny(false).linear_params_per_layer() == 8 * 8 * 2 + 8 * 4 * 2 + 8 * 16 * 3);
+}
+
+TEST_CASE("full-precision counts: m(n-1)p adds and mnp muls", "[energy][count]") {
+  const ActionCounts c = count_matmul_ops(prefill_workload(tiny(false), 3), CountingRules{});
+  // Linear per layer: adds 168+84+84+168+336+336+360 = 1536, muls 1728; x2 layers.
+  // Attention: scores 3*3*3 x4 = 108 adds, 144 muls; values 3*2*4 x4 = 96 adds, 144 muls.
+  CHECK(at(c.adds, Precision::fp16) == 3276);
+  CHECK(at(c.muls, Precision::fp16) == 3744);
+  CHECK(at(c.adds, Precision::int8) == 0);
+  CountingRules r32;
+  r32.fp = Precision::fp32;
+  const ActionCounts c32 = count_matmul_ops(prefill_workload(tiny(false), 3), r32);
+  CHECK(at(c32.adds, Precision::fp32) == 3276);
+  CHECK(at(c32.muls, Precision::fp32) == 3744);
+}
+
+TEST_CASE("BitNet counts: INT8 adds, (mp + mn) rescale muls, FP16 attention", "[energy][count]") {
+  const Workload w = prefill_workload(tiny(true), 3);
+  const ActionCounts c = count_matmul_ops(w, CountingRules{});
+  CHECK(at(c.adds, Precision::int8) == 3072);
+  CHECK(at(c.adds, Precision::fp16) == 204);
+  // Rescales per layer: q 48, k 36, v 36, o 48, gate 72, up 72, down 72 = 384; x2 + attention 288.
+  CHECK(at(c.muls, Precision::fp16) == 1056);
+  CHECK(c.skipped_adds == 0);
+
+  CountingRules gated;
+  gated.gated_zero_fraction = 0.25;
+  gated.bitnet_add = Precision::int32;
+  const ActionCounts g = count_matmul_ops(w, gated);
+  CHECK(at(g.adds, Precision::int32) == 2304);
+  CHECK(g.skipped_adds == 768);
+  CHECK(at(g.adds, Precision::int8) == 0);
+
+  CountingRules bad;
+  bad.gated_zero_fraction = 1.5;
+  CHECK_THROWS_AS(count_matmul_ops(w, bad), abacus::Error);
+}
+
+TEST_CASE("decode workload: one token against the cached context", "[energy][count]") {
+  const Workload w = decode_workload(tiny(false), 5);
+  CHECK(w.tokens == 1);
+  CHECK(w.context == 6);
+  const ActionCounts c = count_matmul_ops(w, CountingRules{});
+  // Linear: (n-1)p per product: 56+28+28+56+112+112+120 = 512, x2 layers = 1024.
+  // Scores: 1 x 3 x 6, values 1 x 5 x 4, each x4 (layers x heads): 72 + 80.
+  CHECK(at(c.adds, Precision::fp16) == 1024 + 72 + 80);
+}
