@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "energy/matmul_energy.h"
 #include "src/util/error.h"
 
 namespace abacus::energy {
@@ -15,12 +16,6 @@ double InferenceEnergy::value(const std::string& item) const {
 }
 
 namespace {
-
-Precision accumulator_precision(int bits) {
-  if (bits == 16) return Precision::int16;
-  if (bits == 32) return Precision::int32;
-  fail("", "acc_bits", "must be 16 or 32 (got " + std::to_string(bits) + ")");
-}
 
 std::string fmt(const char* f, double v) {
   char b[64];
@@ -66,7 +61,7 @@ InferenceEnergy inference_energy(const ModelShape& s, const TechTable& t, const 
   if (o.tokens <= 0 && o.phase == Phase::prefill) fail("", "tokens", "must be positive");
   if (o.zero_fraction && (*o.zero_fraction < 0 || *o.zero_fraction > 1)) fail("", "zero_fraction", "must be in [0, 1]");
   if (!(o.sram_kib > 0)) fail("", "sram_kib", "must be positive");
-  const Precision acc = accumulator_precision(o.acc_bits);
+  accumulator_precision(o.acc_bits);  // reject a bad width before any work
   const Workload w = o.phase == Phase::prefill ? prefill_workload(s, o.tokens) : decode_workload(s, o.tokens);
   const double m = double(w.tokens);
 
@@ -83,30 +78,21 @@ InferenceEnergy inference_energy(const ModelShape& s, const TechTable& t, const 
   };
 
   // Matmul arithmetic: linear products and attention products apart.
-  Workload linear = w, attention = w;
-  linear.gemms.clear();
-  attention.gemms.clear();
-  for (const Gemm& g : w.gemms) (g.kind == GemmKind::linear ? linear : attention).gemms.push_back(g);
-  CountingRules paper;  // INT8 adds for BitLinear, FP16 elsewhere
-  CountingRules accum = paper;
-  accum.bitnet_add = acc;
-  CountingRules gated = accum;
-  gated.gated_zero_fraction = o.zero_fraction.value_or(0.0);
-
-  const double attn_pj = pj(count_matmul_ops(attention, paper), t);
-  const double lin_paper = line("matmul", s.bitnet ? "linear (paper: INT8 add)" : "linear",
-                                pj(count_matmul_ops(linear, paper), t),
+  Workload counted = w;
+  counted.zero_fraction = o.zero_fraction;
+  const MatmulEnergy me = matmul_energy(counted, t, o.acc_bits);
+  const double J = 1e12;  // line() takes pJ
+  const double lin_paper = line("matmul", s.bitnet ? "linear (paper: INT8 add)" : "linear", me.linear_paper * J,
                                 s.bitnet ? "BitLinear adds charged as INT8 adds + FP16 rescale muls" : "FP16 MAC");
-  double lin_acc = lin_paper, lin_gated = lin_paper;
+  double lin_gated = lin_paper;
   if (s.bitnet) {
-    lin_acc = line("matmul", "linear (INT" + std::to_string(o.acc_bits) + " accumulator)",
-                   pj(count_matmul_ops(linear, accum), t), "int8 added into the accumulator width");
-    const ActionCounts g = count_matmul_ops(linear, gated);
-    lin_gated = line("matmul", "linear (accumulator, zero-gated)", pj(g, t),
+    line("matmul", "linear (INT" + std::to_string(o.acc_bits) + " accumulator)", me.linear_accumulator * J,
+         "int8 added into the accumulator width");
+    lin_gated = line("matmul", "linear (accumulator, zero-gated)", me.linear_gated * J,
                      o.zero_fraction ? "zero fraction " + fmt("%.4f", *o.zero_fraction) + " (" + o.zero_fraction_source + ")"
                                      : "no zero fraction given: nothing gated");
   }
-  const double attn = line("matmul", "attention (QK^T, AV)", attn_pj, "FP16 MAC");
+  const double attn = line("matmul", "attention (QK^T, AV)", me.attention * J, "FP16 MAC");
 
   // Non-matmul work on the vector unit / PPU.
   const ElementWork e = element_work(s, m, double(w.context));
@@ -157,7 +143,6 @@ InferenceEnergy inference_energy(const ModelShape& s, const TechTable& t, const 
   r.total_accumulator_gated = lin_gated + attn + nonmatmul + memory;
   r.lines.push_back({"total", "total (paper add convention)", r.total_paper_convention, ""});
   if (s.bitnet) {
-    (void)lin_acc;
     r.lines.push_back({"total", "total (accumulator, zero-gated)", r.total_accumulator_gated, ""});
   }
   return r;

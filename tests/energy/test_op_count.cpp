@@ -1,6 +1,7 @@
 // Operation counts of a tiny model, counted by hand (Eqs. 16-18).
 #include <catch2/catch.hpp>
 
+#include "energy/matmul_energy.h"
 #include "energy/op_count.h"
 #include "src/util/error.h"
 
@@ -82,4 +83,20 @@ TEST_CASE("decode workload: one token against the cached context", "[energy][cou
   // Linear: (n-1)p per product: 56+28+28+56+112+112+120 = 512, x2 layers = 1024.
   // Scores: 1 x 3 x 6, values 1 x 5 x 4, each x4 (layers x heads): 72 + 80.
   CHECK(at(c.adds, Precision::fp16) == 1024 + 72 + 80);
+}
+
+TEST_CASE("matmul energy of a hand-built (trace-like) workload", "[energy][count]") {
+  Workload w;
+  w.bitnet = true;
+  w.tokens = 2;
+  w.gemms.push_back({"layers.0.attn.q", GemmKind::linear, 2, 4, 3, 1});
+  w.zero_fraction = 0.5;
+  const TechTable t = TechTable::load("7nm");
+  const MatmulEnergy e = matmul_energy(w, t, 32);
+  // 2*3*3 = 18 adds; rescales 2*3 + 2*4 = 14 FP16 muls (0.34 pJ) = 4.76 pJ.
+  CHECK(e.linear_paper == Approx((18 * 0.007 + 4.76) * 1e-12));
+  CHECK(e.linear_accumulator == Approx((18 * 0.03 + 4.76) * 1e-12));
+  CHECK(e.linear_gated == Approx((9 * 0.03 + 4.76) * 1e-12));
+  CHECK(e.attention == 0);
+  CHECK_THROWS_AS(matmul_energy(w, t, 8), abacus::Error);
 }
