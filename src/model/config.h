@@ -50,7 +50,10 @@ struct ModelConfig {
   int64_t kv_dim() const { return head_dim() * num_key_value_heads; }
   bool is_bitnet() const { return quant != Quant::fp; }
 
-  // Parameter counts (embedding counted once when tied).
+  // Parameter counts, matching src/model/param_layout.h: embeddings V*d (+ V*d LM head when
+  // untied); per layer q,o: d*d each, k,v: d*kv_dim each, FFN 3*d*f (GLU) or 2*d*f (gelu); norm
+  // gains (no biases): BitNet models give every projection its own norm over its input (d, or f
+  // for down); fp models have two pre-norms per block (+ d + f with subln); one final norm.
   int64_t params_total() const;
   int64_t params_non_embedding() const;
 
