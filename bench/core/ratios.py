@@ -10,7 +10,12 @@ import sys
 def main(path):
     with open(path) as f:
         data = json.load(f)
-    runs = {b["name"]: b for b in data["benchmarks"] if b.get("run_type", "iteration") == "iteration"}
+    # With --benchmark_repetitions, use the medians; otherwise the single runs.
+    bench = data["benchmarks"]
+    if any(b.get("aggregate_name") == "median" for b in bench):
+        runs = {b["run_name"]: b for b in bench if b.get("aggregate_name") == "median"}
+    else:
+        runs = {b["name"]: b for b in bench if b.get("run_type", "iteration") == "iteration"}
     ctx = data.get("context", {})
     print(f"machine: {ctx.get('host_name', '?')}, {ctx.get('num_cpus', '?')} CPUs @ {ctx.get('mhz_per_cpu', '?')} MHz")
     print()
@@ -27,19 +32,31 @@ def main(path):
                 unit = b["time_unit"]
                 label = "GEMM T/K/N" if "Gemm" in kind else "GEMV K/N"
                 print(f"| {label} | {shape} | {t:.3g} {unit} | {o:.3g} {unit} | {o / t:.2f}x |")
-    mem = [b for n, b in runs.items() if n.startswith("BM_Memcpy")]
-    if mem:
-        bw_copy = mem[0]["bytes_per_second"]
+    def bw_of(prefix):
+        for n, b in runs.items():
+            if n.startswith(prefix) and "bytes_per_second" in b:
+                return b["bytes_per_second"]
+        return None
+
+    copy1, copy2, read2 = bw_of("BM_Memcpy/"), bw_of("BM_MemcpyParallel/"), bw_of("BM_ReadParallel/")
+    if copy1 and copy2 and read2:
         print()
-        print(f"memcpy bandwidth (read + write traffic): {bw_copy / 1e9:.2f} GB/s")
+        print(f"memcpy, 1 thread (read + write traffic): {copy1 / 1e9:.2f} GB/s; "
+              f"memcpy, all threads: {copy2 / 1e9:.2f} GB/s; streaming read, all threads: {read2 / 1e9:.2f} GB/s")
         print()
-        print("| GEMV K/N | packed weight bytes/s | fraction of memcpy bandwidth |")
-        print("|---|---|---|")
+        print("| GEMV K/N | kernel | packed weight GB/s | vs memcpy 1 thread | vs memcpy all threads | vs streaming read |")
+        print("|---|---|---|---|---|---|")
         for name, b in runs.items():
-            if name.startswith("BM_TernaryGemv/"):
-                shape = name[len("BM_TernaryGemv/"):].split("/real_time")[0]
-                bw = b["bytes_per_second"]
-                print(f"| {shape} | {bw / 1e9:.2f} GB/s | {100 * bw / bw_copy:.0f}% |")
+            if not name.startswith("BM_TernaryGemv") or "bytes_per_second" not in b:
+                continue
+            args = name.split("/")[1:]
+            args = [a for a in args if a and not a.startswith("real_time")]
+            kernel = "auto"
+            if name.startswith("BM_TernaryGemvKernel/"):
+                kernel = {"0": "portable", "1": "AVX2", "2": "AVX-512 VNNI"}[args[2]]
+            bw = b["bytes_per_second"]
+            print(f"| {args[0]}/{args[1]} | {kernel} | {bw / 1e9:.2f} | {100 * bw / copy1:.0f}% | "
+                  f"{100 * bw / copy2:.0f}% | {100 * bw / read2:.0f}% |")
 
 
 if __name__ == "__main__":
