@@ -9,6 +9,12 @@
 namespace abacus::quant {
 namespace {
 
+// Clamp and convert; a NaN (a diverged activation) is an error, not undefined behaviour.
+int8_t to_int8(float r, float lo, float hi) {
+  if (std::isnan(r)) fail("", "activations", "non-finite value reached the activation quantizer");
+  return int8_t(std::clamp(r, lo, hi));
+}
+
 template <class F>
 void for_each_scope(ActScope scope, int64_t rows, int64_t K, int64_t groups, F&& f) {
   // f(scope_index, first_row, n_rows, col0, n_cols)
@@ -49,7 +55,7 @@ void quantize_activations(ActScope scope, const T* x, int64_t rows, int64_t K, i
     const float s = 127.0f / std::max(amax, kScaleEps);
     for (int64_t r = r0; r < r0 + nr; ++r)
       for (int64_t c = c0; c < c0 + nc; ++c)
-        x_q[r * K + c] = int8_t(std::clamp(round_half_even(float(x[r * K + c]) * s), -128.0f, 127.0f));
+        x_q[r * K + c] = to_int8(round_half_even(float(x[r * K + c]) * s), -128.0f, 127.0f);
     x_scale[si] = s;
   });
 }
@@ -70,7 +76,7 @@ void quantize_activations_shifted(ActScope scope, const T* x, int64_t rows, int6
     const float s = 127.0f / std::max(hi - lo, kScaleEps);
     for (int64_t r = r0; r < r0 + nr; ++r)
       for (int64_t c = c0; c < c0 + nc; ++c)
-        x_q[r * K + c] = int8_t(std::clamp(round_half_even((float(x[r * K + c]) - lo) * s), 0.0f, 127.0f));
+        x_q[r * K + c] = to_int8(round_half_even((float(x[r * K + c]) - lo) * s), 0.0f, 127.0f);
     x_scale[si] = s;
     x_offset[si] = lo;
   });

@@ -70,6 +70,7 @@ void quantize_weights(WeightQuant mode, const T* W, int64_t N, int64_t K, int64_
     const float s = 1.0f / std::max(center, kScaleEps);
     for (int64_t i = 0; i < count; ++i) {
       const float r = round_half_even(float(Wg[i]) * s);
+      if (std::isnan(r)) fail("", "weights", "non-finite value reached the weight quantizer");
       qg[i] = int8_t(std::clamp(r, -1.0f, 1.0f));
     }
     w_scale[g] = s;

@@ -171,3 +171,12 @@ TEST_CASE("weight_quant_for maps modes and rejects fp", "[quant]") {
   CHECK(weight_quant_for(Quant::b158_median) == WeightQuant::ternary_absmedian);
   CHECK_THROWS_AS(weight_quant_for(Quant::fp), Error);
 }
+
+TEST_CASE("a NaN reaching a quantizer is an error", "[quant]") {
+  const std::vector<float> x = {1.f, std::nanf(""), 2.f, 3.f};
+  std::vector<int8_t> q(4);
+  float s[4], o[4];
+  CHECK_THROWS_AS(quantize_activations(ActScope::per_token, x.data(), 1, 4, 1, q.data(), s), Error);
+  CHECK_THROWS_AS(quantize_activations_shifted(ActScope::per_token, x.data(), 1, 4, 1, q.data(), s, o), Error);
+  CHECK_THROWS_AS(quantize_weights(WeightQuant::ternary_absmean, x.data(), 1, 4, 1, q.data(), s), Error);
+}
