@@ -1,6 +1,6 @@
 // Fast int8 x packed-ternary matmul, bit-exact with int8_gemm_ref (int_gemm.h):
 //   acc[t][n] = sum_k x_q[t][k] * w[n][k],  x_q int8 [T, K], w packed (packing.h), acc int32 [T, N].
-// Kernels: AVX-512 VNNI (vpdpbusd), AVX2, portable; auto_select takes the best the CPU has
+// Kernels: AVX-512 VNNI (vpdpbusd, vpermb decode), AVX2, portable; auto_select takes the best the CPU has
 // (__builtin_cpu_supports at run time; nothing is compiled with -march=native).
 // The AVX2 kernel uses maddubs on (w + 1) in {0,1,2} times x, minus sum(x): exact for every
 // int8 x including -128. Binary weights go through the same kernel (codes 01/11 only).
@@ -14,7 +14,7 @@ namespace abacus::quant {
 enum class Kernel { auto_select, portable, avx2, avx512_vnni };
 
 bool cpu_has_avx2();
-bool cpu_has_avx512_vnni();  // avx512f + bw + vl + vnni
+bool cpu_has_avx512_vnni();  // avx512f + bw + vl + vnni + vbmi
 
 // Threads over N (tensor::parallel_for). Asking for a kernel the CPU lacks is an Error.
 void ternary_gemm(const int8_t* x_q, const PackedTernary& w, int32_t* acc, int64_t T,
