@@ -1,0 +1,362 @@
+#include "sim/systemc/systemc_model.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <vector>
+
+#include "src/util/error.h"
+
+namespace abacus::sim {
+namespace {
+
+using sc_core::sc_time;
+using sc_core::SC_NS;
+using sc_core::SC_ZERO_TIME;
+
+sc_time cycles(int64_t n) { return sc_time(double(n), SC_NS); }
+int64_t now_cycles() { return int64_t(sc_core::sc_time_stamp().to_seconds() * 1e9 + 0.5); }
+
+// A 2-D gather/scatter descriptor carried by a TLM transaction: the payload's data length is
+// the bytes the channel moves (timing); the segments say where they go (function).
+struct Segment {
+  uint64_t addr = 0;
+  int64_t rows = 1, row_bytes = 0, stride = 0;
+  uint8_t* local = nullptr;  // rows * row_bytes, packed
+};
+struct GatherExtension : tlm::tlm_extension<GatherExtension> {
+  std::vector<Segment> segments;
+  tlm::tlm_extension_base* clone() const override { return new GatherExtension(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    segments = static_cast<const GatherExtension&>(other).segments;
+  }
+};
+
+struct Dram : sc_core::sc_module {
+  tlm_utils::simple_target_socket<Dram> socket;
+  const AccelConfig* cfg = nullptr;
+  std::vector<uint8_t> memory;  // backing store for functional jobs (empty: timing only)
+  SimCounters* stats = nullptr;
+
+  explicit Dram(sc_core::sc_module_name n) : sc_module(n), socket("socket") {
+    socket.register_b_transport(this, &Dram::b_transport);
+  }
+  void b_transport(tlm::tlm_generic_payload& tr, sc_time& delay) {
+    const int64_t bytes = tr.get_data_length();
+    if (tr.is_read()) stats->dram_read_bytes += bytes; else stats->dram_write_bytes += bytes;
+    stats->dram_transfers += 1;
+    GatherExtension* g = nullptr;
+    tr.get_extension(g);
+    if (g && !memory.empty()) {
+      for (const Segment& s : g->segments) {
+        if (!s.local) continue;
+        for (int64_t r = 0; r < s.rows; ++r) {
+          uint8_t* mem = memory.data() + s.addr + uint64_t(r * s.stride);
+          uint8_t* loc = s.local + r * s.row_bytes;
+          if (tr.is_read()) std::memcpy(loc, mem, size_t(s.row_bytes)); else std::memcpy(mem, loc, size_t(s.row_bytes));
+        }
+      }
+    }
+    delay += cycles(dram_transfer_cycles(*cfg, bytes));
+    tr.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
+struct Dma : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Dma> socket;
+  explicit Dma(sc_core::sc_module_name n) : sc_module(n), socket("socket") {}
+  // Blocking transfer of `bytes` over the channel; returns when the data has arrived.
+  void transfer(bool write, int64_t bytes, std::vector<Segment> segments) {
+    if (bytes <= 0) return;
+    tlm::tlm_generic_payload tr;
+    GatherExtension ext;
+    ext.segments = std::move(segments);
+    tr.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    tr.set_address(0);
+    tr.set_data_ptr(nullptr);
+    tr.set_data_length(unsigned(bytes));
+    tr.set_streaming_width(unsigned(bytes));
+    tr.set_extension(&ext);
+    sc_time delay = SC_ZERO_TIME;
+    socket->b_transport(tr, delay);
+    tr.clear_extension(&ext);
+    wait(delay);
+  }
+};
+
+// What the controller hands the DMA stream and the tile for one GEMM.
+struct GemmJob {
+  GemmPlan plan;
+  std::vector<Unit> units;
+  std::vector<uint64_t> unit_weight_addr;  // DRAM address of each unit's packed codes
+  bool functional = false;
+  uint64_t x_addr = 0;
+  int32_t* acc = nullptr;
+};
+
+struct Top : sc_core::sc_module {
+  Dram dram;
+  Dma dma;
+  const AccelConfig* cfg = nullptr;
+  SimCounters stats;
+
+  // Job hand-off from the host.
+  const Workload* workload = nullptr;
+  GemmJob* single = nullptr;
+  bool busy = false;
+
+  // Buffers: two weight slots (+ streamed activation slices), the resident activation
+  // buffer, the output buffer (int32 accumulators in functional jobs).
+  std::vector<uint8_t> wslot[2], aslot[2], act_buf;
+  GemmJob* cur = nullptr;
+  int free_slots = 0;
+  sc_core::sc_event stream_start, slot_freed, tile_done;
+  sc_core::sc_fifo<int64_t> ready;
+
+  SC_HAS_PROCESS(Top);
+  explicit Top(sc_core::sc_module_name n) : sc_module(n), dram("dram"), dma("dma"), ready("ready", 2) {
+    dma.socket.bind(dram.socket);
+    dram.stats = &stats;
+    SC_THREAD(controller);
+    SC_THREAD(dma_stream);
+    SC_THREAD(tile);
+  }
+
+  void controller() {
+    while (true) {
+      while (!busy) {
+        sc_core::sc_pause();
+        wait(SC_ZERO_TIME);
+      }
+      const int64_t t0 = now_cycles();
+      if (single) {
+        run_gemm(*single);
+      } else {
+        for (const Command& cmd : workload->commands)
+          for (int64_t r = 0; r < cmd.repeat; ++r) {
+            if (cmd.kind == Command::Kind::vector) {
+              run_vector(cmd.vec);
+            } else {
+              GemmJob job;
+              prepare(job, cmd.gemm);
+              run_gemm(job);
+            }
+          }
+      }
+      stats.cycles = now_cycles() - t0;
+      busy = false;
+    }
+  }
+
+  void prepare(GemmJob& job, const GemmCommand& g) {
+    job.plan = plan_gemm(*cfg, g);
+    const int64_t n = job.plan.units();
+    job.units.resize(size_t(n));
+    for (int64_t j = 0; j < n; ++j) job.units[size_t(j)] = job.plan.unit(*cfg, j);
+  }
+
+  void run_vector(const VectorCommand& v) {
+    const int64_t c = vector_command_cycles(*cfg, v.ops);
+    wait(cycles(c));
+    stats.vector_cycles += c;
+    stats.vector_ops += v.ops;
+    stats.commands += 1;
+  }
+
+  void run_gemm(GemmJob& job) {
+    const GemmPlan& p = job.plan;
+    stats.commands += 1;
+    if (p.acts_resident) {
+      const int64_t t = now_cycles();
+      if (job.functional) act_buf.resize(size_t(p.act_bytes));
+      std::vector<Segment> seg;
+      if (job.functional) seg.push_back({job.x_addr, 1, p.act_bytes, p.act_bytes, act_buf.data()});
+      dma.transfer(false, p.act_bytes, seg);
+      stats.act_buf_write_bytes += p.act_bytes;
+      stats.act_load_cycles += now_cycles() - t;
+    }
+    cur = &job;
+    free_slots = int(p.slots);
+    stream_start.notify(SC_ZERO_TIME);
+    wait(tile_done);
+    const int64_t pipe = tile_pipeline_cycles(*cfg);
+    wait(cycles(pipe));
+    stats.pipeline_cycles += pipe;
+    // PPU output (int8) leaves through the output buffer to DRAM.
+    const int64_t t = now_cycles();
+    stats.out_buf_read_bytes += p.out_bytes;
+    dma.transfer(true, p.out_bytes, {});
+    stats.writeback_cycles += now_cycles() - t;
+    cur = nullptr;
+  }
+
+  void dma_stream() {
+    while (true) {
+      wait(stream_start);
+      GemmJob& job = *cur;
+      const GemmPlan& p = job.plan;
+      for (size_t j = 0; j < job.units.size(); ++j) {
+        const Unit& u = job.units[j];
+        const int64_t t = now_cycles();
+        while (free_slots == 0) wait(slot_freed);
+        --free_slots;
+        stats.stall_dma_wait_buffer += now_cycles() - t;
+        const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
+        const int64_t wbytes = ceil_div(u.n_cols * k_len * p.wbits, 8);
+        const int64_t abytes = p.acts_resident ? 0 : p.T * k_len;
+        std::vector<Segment> seg;
+        if (job.functional) {
+          const size_t s = j % 2;
+          wslot[s].resize(size_t(wbytes));
+          seg.push_back({job.unit_weight_addr[j], 1, wbytes, wbytes, wslot[s].data()});
+          if (abytes) {
+            aslot[s].resize(size_t(abytes));
+            seg.push_back({job.x_addr + uint64_t(k0), p.T, k_len, p.K, aslot[s].data()});
+          }
+        }
+        dma.transfer(false, wbytes + abytes, seg);
+        stats.weight_buf_write_bytes += wbytes;
+        stats.act_buf_write_bytes += abytes;
+        ready.write(int64_t(j));
+      }
+    }
+  }
+
+  void tile() {
+    while (true) {
+      wait(stream_start);
+      GemmJob& job = *cur;
+      const GemmPlan& p = job.plan;
+      int64_t wbuf_read_bits = 0;
+      for (size_t j = 0; j < job.units.size(); ++j) {
+        const int64_t t = now_cycles();
+        const int64_t jj = ready.read();
+        stats.stall_tile_wait_dram += now_cycles() - t;
+        const Unit& u = job.units[size_t(jj)];
+        if (job.functional) compute(job, u, j % 2);
+        wait(cycles(u.step_cycles));
+        stats.tile_cycles += u.tile_cycles;
+        stats.stall_ppu += u.step_cycles - u.tile_cycles;
+        const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
+        stats.gemm_ops += p.T * u.n_cols * k_len;
+        stats.padded_ops += u.tile_cycles * cfg->n_t * cfg->k_t;
+        wbuf_read_bits += u.tile_cycles * cfg->n_t * cfg->k_t * p.wbits;
+        stats.act_buf_read_bytes += u.tile_cycles * cfg->k_t;
+        if (u.kt0 + u.kt_count == p.k_tiles) {  // slice complete: PPU rescales it
+          stats.ppu_ops += p.T * u.n_cols;
+          stats.out_buf_write_bytes += p.T * u.n_cols;
+        }
+        ++free_slots;
+        slot_freed.notify();
+      }
+      stats.weight_buf_read_bytes += ceil_div(wbuf_read_bits, 8);
+      tile_done.notify();
+    }
+  }
+
+  // Adder-only accumulation of one unit: weight code 01 adds, 11 subtracts, 00 skips (b1.58);
+  // binary: bit 0 adds, 1 subtracts.
+  void compute(GemmJob& job, const Unit& u, size_t slot) {
+    const GemmPlan& p = job.plan;
+    const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
+    const uint8_t* codes = wslot[slot].data();
+    for (int64_t t = 0; t < p.T; ++t) {
+      const int8_t* a = p.acts_resident ? reinterpret_cast<const int8_t*>(act_buf.data()) + t * p.K + k0
+                                        : reinterpret_cast<const int8_t*>(aslot[slot].data()) + t * k_len;
+      for (int64_t c = 0; c < u.n_cols; ++c) {
+        int32_t sum = 0;
+        for (int64_t k = 0; k < k_len; ++k) {
+          const int64_t bit = (c * k_len + k) * p.wbits;
+          const unsigned code = (codes[bit / 8] >> (bit % 8)) & ((1u << p.wbits) - 1);
+          if (p.wbits == 1) sum += code ? -a[k] : a[k];
+          else if (code == 1) sum += a[k];
+          else if (code == 3) sum -= a[k];
+        }
+        job.acc[t * p.N + u.n0 + c] += sum;
+      }
+    }
+  }
+};
+
+Top& top() {
+  static Top* t = [] {
+    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
+    return new Top("abacus_accel");
+  }();
+  return *t;
+}
+
+SimCounters run_job(const AccelConfig& c) {
+  Top& t = top();
+  t.busy = true;
+  sc_core::sc_start();
+  if (t.busy) fail("systemc", "simulation", "the job did not finish (deadlock in the model)");
+  return t.stats;
+}
+
+void reset(Top& t, const AccelConfig& c) {
+  t.cfg = &c;
+  t.dram.cfg = &c;
+  t.stats = SimCounters{};
+  t.workload = nullptr;
+  t.single = nullptr;
+  t.dram.memory.clear();
+}
+
+}  // namespace
+
+SimCounters systemc_run(const AccelConfig& c, const Workload& w) {
+  Top& t = top();
+  reset(t, c);
+  t.workload = &w;
+  return run_job(c);
+}
+
+SimCounters systemc_gemm(const AccelConfig& c, const GemmCommand& g, const int8_t* x_q, const int8_t* w_q,
+                         int32_t* acc) {
+  Top& t = top();
+  reset(t, c);
+  GemmJob job;
+  job.plan = plan_gemm(c, g);
+  const GemmPlan& p = job.plan;
+  const int64_t n = p.units();
+  for (int64_t j = 0; j < n; ++j) job.units.push_back(p.unit(c, j));
+  job.functional = true;
+  job.acc = acc;
+  std::fill(acc, acc + p.T * p.N, 0);
+  // DRAM image: activations row-major at 0, then each unit's weights packed contiguously in
+  // unit order (the layout a compiler for this machine would emit).
+  std::vector<uint8_t>& mem = t.dram.memory;
+  mem.assign(size_t(p.T * p.K), 0);
+  std::memcpy(mem.data(), x_q, size_t(p.T * p.K));
+  job.x_addr = 0;
+  for (const Unit& u : job.units) {
+    const int64_t k0 = u.kt0 * c.k_t, k_len = std::min<int64_t>(u.kt_count * c.k_t, p.K - k0);
+    job.unit_weight_addr.push_back(mem.size());
+    std::vector<uint8_t> packed(size_t(ceil_div(u.n_cols * k_len * p.wbits, 8)), 0);
+    for (int64_t col = 0; col < u.n_cols; ++col)
+      for (int64_t k = 0; k < k_len; ++k) {
+        const int8_t v = w_q[(u.n0 + col) * p.K + k0 + k];
+        unsigned code;
+        if (p.wbits == 1) {
+          if (v != 1 && v != -1) fail("systemc_gemm", "w_q", "binary weights must be -1 or +1");
+          code = v < 0 ? 1 : 0;
+        } else {
+          if (v < -1 || v > 1) fail("systemc_gemm", "w_q", "ternary weights must be in {-1, 0, 1}");
+          code = v == 1 ? 1u : v == -1 ? 3u : 0u;
+        }
+        const int64_t bit = (col * k_len + k) * p.wbits;
+        packed[size_t(bit / 8)] |= uint8_t(code << (bit % 8));
+      }
+    mem.insert(mem.end(), packed.begin(), packed.end());
+  }
+  if (p.wbits != 1 && p.wbits != 2) fail("systemc_gemm", "weight_bits", "functional jobs need 1- or 2-bit weights");
+  t.single = &job;
+  return run_job(c);
+}
+
+}  // namespace abacus::sim
