@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "src/cuda/adamw_math.h"
 #include "src/cuda/bitnet_cuda.h"
 #include "src/cuda/quant_math.h"
 #include "src/nn/attention.h"
