@@ -15,7 +15,8 @@ namespace {
 // The AccelConfig fields a sweep may name (to_json_text lists exactly these).
 std::vector<std::string> config_fields() {
   std::vector<std::string> out;
-  for (auto& it : io::Json::parse(AccelConfig{}.to_json_text()).items()) out.push_back(it.key());
+  const io::Json defaults = io::Json::parse(AccelConfig{}.to_json_text());
+  for (auto& it : defaults.items()) out.push_back(it.key());
   return out;
 }
 
@@ -36,7 +37,9 @@ const char* kEnergyColumns[] = {"adders", "multipliers", "registers", "sram.weig
 }  // namespace
 
 SweepSpace parse_sweep(const std::string& text, const std::string& file) {
-  io::Json j = io::parse_json(text, file);
+  io::parse_json(text, file);  // syntax errors with the file name and offset
+  // Ordered: the first field in the file varies slowest.
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   if (!j.is_object()) fail(file, "", "a sweep must be a JSON object of field -> list of values");
   const std::vector<std::string> known = config_fields();
   SweepSpace s;

@@ -1,0 +1,112 @@
+// abacus dse: design-space sweep of accelerator configurations on one model workload
+// (cartesian product of a sweep file over a base config), one CSV row per design point with a
+// Pareto column (energy/token, latency, area); --shard I/N runs every N-th point; --merge
+// joins shard CSVs and recomputes the front. See sim/systemc/sweep.h.
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "src/cli/command.h"
+#include "src/util/error.h"
+
+#ifdef ABACUS_SIM_AVAILABLE
+#include "sim/accel_config.h"
+#include "sim/systemc/analytic_model.h"
+#include "sim/systemc/report.h"
+#include "sim/systemc/sweep.h"
+#include "sim/systemc/systemc_model.h"
+#include "sim/systemc/workload.h"
+#include "src/io/atomic_file.h"
+#include "src/model/config.h"
+#endif
+
+namespace po = boost::program_options;
+
+namespace {
+
+int run(int argc, char** argv) {
+  std::string model, accel, space, out, shard = "0/1", phase = "decode", fidelity = "analytic";
+  std::vector<std::string> merge;
+  int64_t tokens = 128, batch = 1, kv_len = 512;
+  po::options_description opts("abacus dse: sweep accelerator configurations, mark the Pareto front");
+  opts.add_options()("help,h", "show this help")
+      ("model", po::value(&model), "model config JSON")
+      ("accel", po::value(&accel), "base accelerator config JSON (default: built-in defaults)")
+      ("space", po::value(&space), "sweep JSON: {\"field\": [values...], ...}")
+      ("out", po::value(&out), "output CSV")
+      ("phase", po::value(&phase)->default_value(phase), "prefill | decode")
+      ("tokens", po::value(&tokens)->default_value(tokens), "prefill: prompt length L")
+      ("batch", po::value(&batch)->default_value(batch), "decode: batch B")
+      ("kv-len", po::value(&kv_len)->default_value(kv_len), "decode: KV cache length C")
+      ("fidelity", po::value(&fidelity)->default_value(fidelity), "analytic | systemc")
+      ("shard", po::value(&shard)->default_value(shard), "I/N: evaluate points with index % N == I")
+      ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, opts), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+#ifdef ABACUS_SIM_AVAILABLE
+  using namespace abacus;
+  if (out.empty()) fail("abacus dse", "--out", "is required");
+  if (!merge.empty()) {
+    std::vector<sim::DseTable> parts;
+    for (const auto& f : merge) parts.push_back(sim::parse_dse_csv(io::read_file(f), f));
+    const sim::DseTable t = sim::merge_dse(parts, merge);
+    io::write_file_atomic(out, sim::dse_csv(t));
+    std::cout << "merged " << t.rows.size() << " design points into " << out << "\n";
+    return 0;
+  }
+  if (model.empty()) fail("abacus dse", "--model", "is required");
+  if (space.empty()) fail("abacus dse", "--space", "is required");
+  if (phase != "prefill" && phase != "decode") fail("abacus dse", "--phase", "must be prefill or decode");
+  if (fidelity != "analytic" && fidelity != "systemc") fail("abacus dse", "--fidelity", "must be analytic or systemc");
+  int64_t shard_i = 0, shard_n = 1;
+  if (std::sscanf(shard.c_str(), "%ld/%ld", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
+    fail("abacus dse", "--shard", "must be I/N with 0 <= I < N");
+  const ModelConfig m = ModelConfig::load(model);
+  const sim::AccelConfig base = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
+  const sim::SweepSpace s = sim::load_sweep(space);
+  sim::Workload w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
+  if (w.name.empty()) w.name = model;
+  sim::DseTable t;
+  t.header = sim::dse_header(s);
+  const int64_t n = s.point_count();
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  for (int64_t i = shard_i; i < n; i += shard_n) {
+    const sim::AccelConfig c = s.point_config(base, i);
+    const sim::SimCounters sc = fidelity == "analytic" ? sim::analytic_run(c, w) : sim::systemc_run(c, w);
+    t.rows.push_back(sim::dse_row(s, i, sim::make_report(c, w, sc, fidelity)));
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last > std::chrono::seconds(1)) {
+      std::fprintf(stderr, "\rdse: point %ld / %ld", long(i + 1), long(n));
+      last = now;
+    }
+  }
+  sim::mark_pareto(t);
+  io::write_file_atomic(out, sim::dse_csv(t));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int64_t front = 0;
+  for (const auto& r : t.rows) front += r.back() == "1";
+  std::fprintf(stderr, "\r");
+  std::printf("dse: %zu design points (shard %ld/%ld of %ld) in %.2f s, %ld on the Pareto front -> %s\n", t.rows.size(),
+              long(shard_i), long(shard_n), long(n), secs, long(front), out.c_str());
+  return 0;
+#else
+  (void)tokens;
+  (void)batch;
+  (void)kv_len;
+  throw abacus::Error("abacus dse: this build has no simulator (built without sim/, e.g. the ASan build)");
+#endif
+}
+
+static const abacus::cli::CommandRegistrar reg{
+    {"dse", "sweep accelerator configurations (CSV, Pareto front over energy/latency/area)", 85, &run}};
+
+}  // namespace
