@@ -22,22 +22,18 @@ __global__ void norm_quant_act_kernel(int norm, const float* __restrict__ x, con
   const int64_t row = blockIdx.x;
   const float* xr = x + row * C;
   float mean = 0.f, rstd = 1.f;
+  if (norm == int(Norm::layernorm)) {  // two passes (mean, then centred squares): no cancellation
+    float s = 0.f;
+    for (int64_t c = threadIdx.x; c < C; c += blockDim.x) s += xr[c];
+    mean = block_reduce(s, SumOp{}) / float(C);
+  }
   if (norm >= 0) {
-    float s = 0.f, s2 = 0.f;
+    float s2 = 0.f;
     for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
-      const float v = xr[c];
-      s += v;
+      const float v = xr[c] - mean;
       s2 += v * v;
     }
-    s = block_reduce(s, SumOp{});
-    s2 = block_reduce(s2, SumOp{});
-    if (norm == int(Norm::layernorm)) {
-      mean = s / float(C);
-      const float var = s2 / float(C) - mean * mean;
-      rstd = rsqrtf(fmaxf(var, 0.f) + eps);
-    } else {
-      rstd = rsqrtf(s2 / float(C) + eps);
-    }
+    rstd = 1.f / sqrtf(block_reduce(s2, SumOp{}) / float(C) + eps);
   }
   auto normed = [&](int64_t c) {
     const float y = (xr[c] - mean) * rstd;

@@ -17,6 +17,7 @@
 #include "src/cuda/quant_math.h"
 #include "src/nn/attention.h"
 #include "src/nn/cross_entropy.h"
+#include "src/nn/layernorm.h"
 #include "src/nn/rmsnorm.h"
 #include "src/quant/act_quant.h"
 #include "src/quant/int_gemm.h"
@@ -85,27 +86,38 @@ TEST_CASE("GPU per-token int8 quantizer is bit-exact", "[gpu]") {
   REQUIRE(to_host<float>(ds, size_t(rows)) == ref_s);
 }
 
-TEST_CASE("GPU fused RMSNorm + int8 quantization matches rmsnorm then quantize", "[gpu]") {
+TEST_CASE("GPU fused norm + int8 quantization matches the CPU norm then quantize", "[gpu]") {
   const int64_t rows = 16, C = 768;
-  const std::vector<float> x = normal_floats(size_t(rows * C), 2), g = normal_floats(size_t(C), 3);
-  std::vector<float> xn(x.size()), rstd(static_cast<size_t>(rows)), ref_s(static_cast<size_t>(rows));
-  abacus::nn::rmsnorm_forward(xn.data(), rstd.data(), x.data(), g.data(), rows, C, 1e-5);
-  std::vector<int8_t> ref_q(x.size());
-  q::quantize_activations(q::ActScope::per_token, xn.data(), rows, C, 1, ref_q.data(), ref_s.data());
-  cu::DeviceBuffer dx = to_device(x), dg = to_device(g), dq(x.size()), ds(size_t(rows) * 4), dr(size_t(rows) * 4);
-  cu::norm_quant_act(cu::Norm::rmsnorm, dx.as<float>(), dg.as<float>(), rows, C, 1e-5f, dq.as<int8_t>(),
-                     ds.as<float>(), dr.as<float>(), nullptr);
-  // The GPU sums x^2 in float (the CPU in double): rstd and scales within 1e-5 relative, and
-  // x_q may move by one step where x * s lands within that error of a rounding boundary.
-  require_close(to_host<float>(dr, size_t(rows)), rstd, 0.f, 1e-5f);
-  require_close(to_host<float>(ds, size_t(rows)), ref_s, 0.f, 1e-5f);
-  const std::vector<int8_t> gq = to_host<int8_t>(dq, x.size());
-  int64_t off_by_one = 0;
-  for (size_t i = 0; i < gq.size(); ++i) {
-    REQUIRE(std::abs(int(gq[i]) - int(ref_q[i])) <= 1);
-    off_by_one += gq[i] != ref_q[i];
+  std::vector<float> x = normal_floats(static_cast<size_t>(rows * C), 2);
+  for (float& e : x) e += 3.f;  // a non-zero mean, which LayerNorm must remove
+  const std::vector<float> g = normal_floats(static_cast<size_t>(C), 3);
+  for (const cu::Norm norm : {cu::Norm::rmsnorm, cu::Norm::layernorm}) {
+    std::vector<float> xn(x.size()), rstd(static_cast<size_t>(rows)), mean(static_cast<size_t>(rows)),
+        ref_s(static_cast<size_t>(rows));
+    if (norm == cu::Norm::rmsnorm)
+      abacus::nn::rmsnorm_forward(xn.data(), rstd.data(), x.data(), g.data(), rows, C, 1e-5);
+    else
+      abacus::nn::layernorm_forward(xn.data(), mean.data(), rstd.data(), x.data(), g.data(),
+                                    static_cast<const float*>(nullptr), rows, C, 1e-5);
+    std::vector<int8_t> ref_q(x.size());
+    q::quantize_activations(q::ActScope::per_token, xn.data(), rows, C, 1, ref_q.data(), ref_s.data());
+    cu::DeviceBuffer dx = to_device(x), dg = to_device(g), dq(x.size()), ds(size_t(rows) * 4), dr(size_t(rows) * 4),
+                     dm(size_t(rows) * 4);
+    cu::norm_quant_act(norm, dx.as<float>(), dg.as<float>(), rows, C, 1e-5f, dq.as<int8_t>(), ds.as<float>(),
+                       dr.as<float>(), dm.as<float>());
+    // The GPU reduces in float (the CPU in double): rstd, mean and scales within 1e-5 relative,
+    // and x_q may move by one step where x * s lands within that error of a rounding boundary.
+    require_close(to_host<float>(dr, static_cast<size_t>(rows)), rstd, 0.f, 1e-5f);
+    if (norm == cu::Norm::layernorm) require_close(to_host<float>(dm, static_cast<size_t>(rows)), mean, 1e-6f, 1e-5f);
+    require_close(to_host<float>(ds, static_cast<size_t>(rows)), ref_s, 0.f, 1e-5f);
+    const std::vector<int8_t> gq = to_host<int8_t>(dq, x.size());
+    int64_t off_by_one = 0;
+    for (size_t i = 0; i < gq.size(); ++i) {
+      REQUIRE(std::abs(int(gq[i]) - int(ref_q[i])) <= 1);
+      off_by_one += gq[i] != ref_q[i];
+    }
+    CHECK(off_by_one * 1000 <= int64_t(gq.size()));  // at most 0.1 %
   }
-  CHECK(off_by_one * 1000 <= int64_t(gq.size()));  // at most 0.1 %
 }
 
 TEST_CASE("GPU ternary quantization + packing is bit-exact (absmean, absmedian, groups)", "[gpu]") {
