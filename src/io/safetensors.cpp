@@ -145,7 +145,8 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
       if (!d.is_number_unsigned() && !(d.is_number_integer() && d.get<int64_t>() >= 0))
         fail(path, where, "shape entries must be non-negative integers");
       const uint64_t dim = d.get<uint64_t>();
-      if (dim && numel > (uint64_t(1) << 62) / dim) fail(path, where, "shape overflows");
+      // Bound numel so that numel x dtype size (<= 8) cannot overflow 64 bits.
+      if (dim && numel > (uint64_t(1) << 59) / dim) fail(path, where, "shape overflows");
       numel *= dim;
       t.shape.push_back(int64_t(dim));
     }
@@ -166,11 +167,14 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
   }
   std::sort(f.tensors_.begin(), f.tensors_.end(),
             [](const TensorInfo& a, const TensorInfo& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
-  for (std::size_t i = 1; i < f.tensors_.size(); ++i) {
-    const auto& a = f.tensors_[i - 1];
-    const auto& b = f.tensors_[i];
-    if (b.begin < a.end && a.nbytes() && b.nbytes())
-      fail(path, "tensor '" + b.name + "'", "byte range overlaps tensor '" + a.name + "'");
+  // Sorted by begin: a range overlaps an earlier one iff it starts before the furthest end seen
+  // so far (empty tensors occupy no bytes and overlap nothing).
+  const TensorInfo* furthest = nullptr;
+  for (const auto& b : f.tensors_) {
+    if (!b.nbytes()) continue;
+    if (furthest && b.begin < furthest->end)
+      fail(path, "tensor '" + b.name + "'", "byte range overlaps tensor '" + furthest->name + "'");
+    if (!furthest || b.end > furthest->end) furthest = &b;
   }
   for (std::size_t i = 0; i < f.tensors_.size(); ++i) f.index_[f.tensors_[i].name] = i;
   return f;

@@ -1,5 +1,11 @@
 #include "src/model/config.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "src/io/atomic_file.h"
@@ -160,5 +166,64 @@ std::string ModelConfig::to_json_text() const {
 }
 
 void ModelConfig::save(const std::string& path) const { io::write_file_atomic(path, to_json_text()); }
+
+std::string default_models_dir() {
+#ifdef ABACUS_SOURCE_DIR
+  return std::string(ABACUS_SOURCE_DIR) + "/models";
+#else
+  return "models";
+#endif
+}
+
+std::vector<std::string> list_preset_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) fail(dir, "", "not a directory of model presets");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string resolve_model_config(const std::string& name_or_path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_regular_file(name_or_path, ec)) return name_or_path;
+  if (fs::is_directory(name_or_path, ec) && fs::is_regular_file(name_or_path + "/config.json", ec))
+    return name_or_path + "/config.json";
+  const std::string preset = default_models_dir() + "/" + name_or_path + ".json";
+  if (fs::is_regular_file(preset, ec)) return preset;
+  fail(name_or_path, "", "no such config file, checkpoint folder or preset (looked for " + preset + ")");
+}
+
+std::optional<double> nominal_params_from_name(const std::string& name) {
+  static const std::regex part_re(R"(^(\d+(?:\.\d+)?)([kKmMbB])(?:\d+[A-Za-z])?$)");
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t dash = std::min(name.find('-', start), name.size());
+    const std::string part = name.substr(start, dash - start);
+    std::smatch m;
+    if (std::regex_match(part, m, part_re)) {
+      const char unit = static_cast<char>(std::tolower(static_cast<unsigned char>(m[2].str()[0])));
+      const double scale = unit == 'k' ? 1e3 : unit == 'm' ? 1e6 : 1e9;
+      return std::stod(m[1].str()) * scale;
+    }
+    start = dash + 1;
+  }
+  return std::nullopt;
+}
+
+std::string format_count(double n) {
+  const char* unit = "";
+  double v = n;
+  if (std::fabs(n) >= 1e9) { v = n / 1e9; unit = "B"; }
+  else if (std::fabs(n) >= 1e6) { v = n / 1e6; unit = "M"; }
+  else if (std::fabs(n) >= 1e3) { v = n / 1e3; unit = "K"; }
+  char buf[32];
+  const int decimals = std::fabs(v) >= 100 ? 0 : std::fabs(v) >= 10 ? 1 : 2;
+  std::snprintf(buf, sizeof buf, "%.*f%s", *unit ? decimals : 0, v, unit);
+  return buf;
+}
 
 }  // namespace abacus

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace abacus {
 
@@ -63,5 +64,19 @@ struct ModelConfig {
   std::string to_json_text() const;  // round-trips through from_json_text
   void save(const std::string& path) const;  // atomic
 };
+
+// Presets (models/*.json). The default folder is ABACUS_SOURCE_DIR/models.
+std::string default_models_dir();
+// Preset files (*.json) of `dir`, sorted by file name.
+std::vector<std::string> list_preset_files(const std::string& dir);
+// `name_or_path` if it is an existing file, else default_models_dir()/<name>.json; an unknown
+// name is an Error listing where it looked.
+std::string resolve_model_config(const std::string& name_or_path);
+// Nominal parameter count written in a preset name: the first '-'-separated part that reads
+// <number><k|M|B> (case-insensitive, optional suffix like "4T"): "b1.58-700M" -> 7e8,
+// "tiny-4m-fp" -> 4e6, "b1.58-2B4T" -> 2e9. Nothing when the name has no size.
+std::optional<double> nominal_params_from_name(const std::string& name);
+// Human units with 3 significant digits: 1085312 -> "1.09M", 6.74e9 -> "6.74B".
+std::string format_count(double n);
 
 }  // namespace abacus
