@@ -1,13 +1,19 @@
 #!/usr/bin/python3
 """Turns bench_core_kernels' JSON into the README's ratio table (run with /usr/bin/python3).
 
-Usage: /usr/bin/python3 bench/core/ratios.py build/bench/results/bench_core_kernels.json
+Usage: /usr/bin/python3 bench/core/ratios.py build/bench/results/bench_core_kernels.json [--cpu-time]
+
+--cpu-time compares CPU time of the calling thread instead of wall time (use it for runs with
+ABACUS_THREADS=1 OPENBLAS_NUM_THREADS=1 on a shared, loaded machine, where wall time includes
+time spent descheduled).
 """
 import json
 import sys
 
 
-def main(path):
+def main(path, cpu_time=False):
+    key = "cpu_time" if cpu_time else "real_time"
+
     with open(path) as f:
         data = json.load(f)
     # With --benchmark_repetitions, use the medians; otherwise the single runs.
@@ -19,6 +25,7 @@ def main(path):
     ctx = data.get("context", {})
     print(f"machine: {ctx.get('host_name', '?')}, {ctx.get('num_cpus', '?')} CPUs @ {ctx.get('mhz_per_cpu', '?')} MHz")
     print()
+    print(f"time base: {key}")
     print("| kernel | shape | int8 x ternary | fp32 OpenBLAS | speed-up (fp32 time / ternary time) |")
     print("|---|---|---|---|---|")
     for name, b in runs.items():
@@ -28,14 +35,18 @@ def main(path):
                 other = runs.get(base + name[len(kind):])
                 if other is None:
                     continue
-                t, o = b["real_time"], other["real_time"]
+                t, o = b[key], other[key]
                 unit = b["time_unit"]
                 label = "GEMM T/K/N" if "Gemm" in kind else "GEMV K/N"
                 print(f"| {label} | {shape} | {t:.3g} {unit} | {o:.3g} {unit} | {o / t:.2f}x |")
+    def bw(b):
+        # bytes_per_second is per wall second; rescale to the chosen time base.
+        return b["bytes_per_second"] * b["real_time"] / b[key]
+
     def bw_of(prefix):
         for n, b in runs.items():
             if n.startswith(prefix) and "bytes_per_second" in b:
-                return b["bytes_per_second"]
+                return bw(b)
         return None
 
     copy1, copy2, read2 = bw_of("BM_Memcpy/"), bw_of("BM_MemcpyParallel/"), bw_of("BM_ReadParallel/")
@@ -54,10 +65,10 @@ def main(path):
             kernel = "auto"
             if name.startswith("BM_TernaryGemvKernel/"):
                 kernel = {"0": "portable", "1": "AVX2", "2": "AVX-512 VNNI"}[args[2]]
-            bw = b["bytes_per_second"]
-            print(f"| {args[0]}/{args[1]} | {kernel} | {bw / 1e9:.2f} | {100 * bw / copy1:.0f}% | "
-                  f"{100 * bw / copy2:.0f}% | {100 * bw / read2:.0f}% |")
+            g = bw(b)
+            print(f"| {args[0]}/{args[1]} | {kernel} | {g / 1e9:.2f} | {100 * g / copy1:.0f}% | "
+                  f"{100 * g / copy2:.0f}% | {100 * g / read2:.0f}% |")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--cpu-time" in sys.argv[2:])
