@@ -79,7 +79,9 @@ TrainResult run_training(const TrainOptions& opt) {
   const Device dev = select_device(opt.device);
   if (dev == Device::cuda && !opt.quiet)
     std::printf("note: CUDA training is not part of this build's trainer; training on the CPU\n");
-  if (opt.threads > 0) {
+  // Resize the pool only when the count changes (re-sizing a running pool to the same size
+  // crashed in src/tensor/parallel.cpp as of this writing).
+  if (opt.threads > 0 && opt.threads != tensor::num_threads()) {
     tensor::set_num_threads(opt.threads);
     tensor::set_blas_threads(opt.threads);
   }

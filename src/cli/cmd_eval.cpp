@@ -1,0 +1,96 @@
+// abacus eval: validation loss / perplexity of a checkpoint, and multiple-choice task scoring.
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "src/cli/command.h"
+#include "src/data/corpus.h"
+#include "src/data/token_shard.h"
+#include "src/data/tokenizer.h"
+#include "src/eval/multiple_choice.h"
+#include "src/eval/perplexity.h"
+#include "src/model/lm.h"
+#include "src/tensor/matmul.h"
+#include "src/tensor/parallel.h"
+#include "src/train/checkpoint.h"
+#include "src/util/error.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+int run(int argc, char** argv) {
+  std::string ckpt, data, tokenizer, task;
+  int64_t seq = 0, batch = 8, max_windows = 0;
+  int threads = 0;
+  po::options_description desc(
+      "abacus eval: validation loss and perplexity of a checkpoint; multiple-choice accuracy\n\n"
+      "usage: abacus eval --checkpoint runs/x [--data data/brown] [--seq T] [--task task.jsonl]\n\n"
+      "Perplexity uses non-overlapping windows of --seq tokens over the validation split (every\n"
+      "10th document), scoring every next-token prediction in each window. Without --data the\n"
+      "run directory's val.bin is used. Task files: JSONL {\"context\", \"choices\", \"label\"}.\n\noptions");
+  desc.add_options()("help,h", "show this help")
+      ("checkpoint", po::value(&ckpt), "checkpoint / run directory")
+      ("data", po::value(&data), "corpus to take the validation split from (default: <checkpoint>/val.bin)")
+      ("tokenizer", po::value(&tokenizer), "SentencePiece model (default <checkpoint>/tokenizer.model)")
+      ("seq", po::value(&seq)->default_value(0), "window length (0 = the checkpoint's training seq, else 128)")
+      ("batch", po::value(&batch)->default_value(8), "windows per forward pass")
+      ("max-windows", po::value(&max_windows)->default_value(0), "limit the windows (0 = all)")
+      ("task", po::value(&task), "multiple-choice JSONL task file to score")
+      ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all)");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
+  if (threads > 0) {
+    abacus::tensor::set_num_threads(threads);
+    abacus::tensor::set_blas_threads(threads);
+  }
+  const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
+  abacus::model::LanguageModel<float> m(lm.config);
+  std::copy(lm.params.begin(), lm.params.end(), m.params());
+  if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();
+  const abacus::data::Tokenizer tok = abacus::data::Tokenizer::load(tokenizer);
+  if (seq <= 0) {
+    const fs::path tj = fs::path(ckpt) / "trainer.json";
+    seq = fs::exists(tj) ? abacus::train::load_trainer_state(tj.string()).seq : 128;
+  }
+  std::vector<int32_t> val;
+  std::string source;
+  if (!data.empty()) {
+    val = abacus::data::tokenize_documents(
+        tok, abacus::data::split_documents(abacus::data::read_documents(data)).validation);
+    source = data + " (validation split: every 10th document)";
+  } else {
+    const std::string vb = (fs::path(ckpt) / "val.bin").string();
+    if (!fs::exists(vb)) abacus::fail(vb, "", "no validation shard; pass --data");
+    val = abacus::data::read_token_shard(vb);
+    source = vb;
+  }
+  const abacus::eval::LossResult r = abacus::eval::evaluate_loss(m, val, seq, batch, max_windows);
+  std::printf("model      %s (quant %s, %lld parameters)\n", lm.config.name.c_str(), abacus::quant_name(lm.config.quant),
+              (long long)m.num_params());
+  std::printf("tokenizer  %s (SentencePiece BPE, %d pieces)\n", tokenizer.c_str(), tok.vocab_size());
+  std::printf("data       %s\n", source.c_str());
+  std::printf("windowing  non-overlapping windows of %lld tokens (context 0..%lld), %lld windows, %lld tokens scored\n",
+              (long long)seq, (long long)seq - 1, (long long)r.windows, (long long)r.tokens);
+  std::printf("val_loss   %.4f\nperplexity %.2f\n", r.loss, r.perplexity);
+  if (!task.empty()) {
+    const auto items = abacus::eval::load_choice_task(task);
+    const abacus::eval::ChoiceResult c = abacus::eval::score_choices(m, tok, items);
+    std::printf("task       %s: %lld items, acc %.4f, acc_norm %.4f (by characters)\n", task.c_str(),
+                (long long)c.items, c.acc, c.acc_norm);
+  }
+  return 0;
+}
+
+}  // namespace
+
+static const abacus::cli::CommandRegistrar reg{{"eval", "validation perplexity and multiple-choice accuracy of a checkpoint", 40, &run}};

@@ -1,0 +1,75 @@
+// abacus train: train a model from a config on a text corpus (see src/train/trainer.h).
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "src/cli/command.h"
+#include "src/train/trainer.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+int run(int argc, char** argv) {
+  abacus::train::TrainOptions o;
+  double lr = 0, lr2 = 0, wd = -1, wd2 = -1, beta1 = 0, beta2 = 0;
+  int64_t warmup = -1;
+  std::string schedule;
+  po::options_description desc(
+      "abacus train: train a BitNet (b1, b1.58, b1.58-median) or fp model on a text corpus\n\n"
+      "usage: abacus train --config models/tiny-1m-b1.58.json --data data/brown --out runs/x --steps N\n\n"
+      "The run directory is the checkpoint (config.json, model.safetensors, optimizer.safetensors,\n"
+      "trainer.json, tokenizer.model, train.bin/val.bin uint16 token shards, metrics.csv).\n"
+      "Hyper-parameters default to the config's \"training\" hints; flags override them.\n\noptions");
+  desc.add_options()("help,h", "show this help")
+      ("config", po::value(&o.config_path), "model configuration JSON (optional with --resume)")
+      ("data", po::value(&o.data_path), "corpus: directory of .txt documents, or one .txt file (blank-line separated)")
+      ("out", po::value(&o.out_dir), "run directory (created)")
+      ("tokenizer", po::value(&o.tokenizer_path),
+       "SentencePiece model (default <data>/tokenizer-<vocab_size>.model, trained on first use)")
+      ("steps", po::value(&o.steps)->default_value(300), "optimizer steps (schedule length)")
+      ("batch", po::value(&o.batch)->default_value(8), "sequences per step")
+      ("seq", po::value(&o.seq)->default_value(128), "tokens per sequence")
+      ("lr", po::value(&lr), "peak learning rate")
+      ("lr2", po::value(&lr2), "two-stage schedule: peak LR of stage 2")
+      ("weight-decay", po::value(&wd), "AdamW weight decay (stage 1)")
+      ("weight-decay2", po::value(&wd2), "two-stage schedule: weight decay of stage 2")
+      ("beta1", po::value(&beta1), "AdamW beta1")
+      ("beta2", po::value(&beta2), "AdamW beta2")
+      ("warmup", po::value(&warmup), "warm-up steps (default min(config hint, steps/10))")
+      ("schedule", po::value(&schedule), "linear | polynomial | cosine | two-stage")
+      ("power", po::value(&o.power)->default_value(1.0), "polynomial decay power")
+      ("clip", po::value(&o.clip)->default_value(0.0), "gradient clipping max L2 norm (0 = off)")
+      ("eval-every", po::value(&o.eval_every)->default_value(0), "validation every N steps (0 = steps/5)")
+      ("eval-windows", po::value(&o.eval_windows)->default_value(128), "validation windows per evaluation (0 = all)")
+      ("checkpoint-every", po::value(&o.checkpoint_every)->default_value(0), "checkpoint every N steps (0 = at evaluations)")
+      ("log-every", po::value(&o.log_every)->default_value(10), "progress line every N steps")
+      ("stop-after", po::value(&o.stop_after)->default_value(0), "stop (checkpointed) after this step, as if interrupted")
+      ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint (bit-identical)")
+      ("seed", po::value(&o.seed)->default_value(1337), "random seed (weights init)")
+      ("threads", po::value(&o.threads)->default_value(0), "CPU threads (0 = all)")
+      ("device", po::value(&o.device)->default_value("auto"), "auto | cpu | cuda");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, desc), vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (vm.count("lr")) o.lr = lr;
+  if (vm.count("lr2")) o.lr2 = lr2;
+  if (vm.count("weight-decay")) o.weight_decay = wd;
+  if (vm.count("weight-decay2")) o.weight_decay2 = wd2;
+  if (vm.count("beta1")) o.beta1 = beta1;
+  if (vm.count("beta2")) o.beta2 = beta2;
+  if (vm.count("warmup")) o.warmup = warmup;
+  if (vm.count("schedule")) o.schedule = schedule;
+  const abacus::train::TrainResult r = abacus::train::run_training(o);
+  std::cout << "done: " << r.losses.size() << " steps, " << r.tokens_per_s << " tokens/s";
+  if (r.val_loss == r.val_loss) std::cout << ", validation loss " << r.val_loss;
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace
+
+static const abacus::cli::CommandRegistrar reg{{"train", "train a BitNet or fp model on a text corpus", 30, &run}};
