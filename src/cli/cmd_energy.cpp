@@ -99,7 +99,7 @@ int run(int argc, char** argv) {
       ("tokens", po::value<long long>()->default_value(512), "prefill length L, or the cached context for decode")
       ("node", po::value<std::string>()->default_value("7nm"), "technology node (energy/tech/<node>.json) or a .json file")
       ("phase", po::value<std::string>()->default_value("prefill"), "prefill (L tokens) or decode (1 token, L cached)")
-      ("checkpoint", po::value<std::string>(), "measure the zero-weight fraction from DIR/model.safetensors")
+      ("checkpoint", po::value<std::string>(), "measure the zero-weight fraction from DIR/model.safetensors (shape from DIR/config.json unless --config/--model)")
       ("zero-fraction", po::value<double>(), "use this zero-weight fraction instead of measuring it")
       ("acc-bits", po::value<int>()->default_value(32), "accumulator width for ternary adds (16 or 32)")
       ("sram-kib", po::value<double>()->default_value(256), "on-chip buffer size (sets SRAM access energy)")
@@ -132,10 +132,13 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (vm.count("csv")) abacus::fail("", "--csv", "only with --paper (use --json for a model)");
-  if (vm.count("config") == vm.count("model"))
-    throw po::error("give --paper, or exactly one of --config FILE and --model NAME");
-  const ModelShape shape =
-      vm.count("config") ? load_shape(vm["config"].as<std::string>()) : ModelShape::reference(vm["model"].as<std::string>());
+  if (vm.count("config") && vm.count("model")) throw po::error("give --config FILE or --model NAME, not both");
+  if (!vm.count("config") && !vm.count("model") && !vm.count("checkpoint"))
+    throw po::error("give --paper, --config FILE, --model NAME or --checkpoint DIR");
+  // Without --config/--model the checkpoint's own config.json gives the shape.
+  const ModelShape shape = vm.count("config") ? load_shape(vm["config"].as<std::string>())
+                           : vm.count("model") ? ModelShape::reference(vm["model"].as<std::string>())
+                                               : load_shape(vm["checkpoint"].as<std::string>() + "/config.json");
   InferenceOptions o;
   const std::string phase = vm["phase"].as<std::string>();
   if (phase != "prefill" && phase != "decode") abacus::fail("", "--phase", "must be prefill or decode");
