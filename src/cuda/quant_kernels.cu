@@ -202,15 +202,7 @@ void quant_weights_ternary(WeightCenter center, const float* W, int64_t N, int64
       check_cuda(cudaStreamSynchronize(st), "radix_hist");
       d_hist.download(hist.data(), hist.size() * sizeof(unsigned int));
       for (int64_t g = 0; g < groups; ++g) {
-        int64_t r = rank[size_t(g)];
-        uint32_t d = 0;
-        for (; d < 255; ++d) {
-          const int64_t c = hist[size_t(g * 256 + d)];
-          if (r < c) break;
-          r -= c;
-        }
-        rank[size_t(g)] = r;
-        prefix[size_t(g)] |= d << shift;
+        prefix[size_t(g)] |= radix_select_digit(hist.data() + g * 256, rank[size_t(g)]) << shift;
       }
       mask |= 255u << shift;
     }

@@ -29,6 +29,20 @@ ABACUS_HD float weight_scale_from_center(float center) { return 1.0f / maxf(cent
 ABACUS_HD int8_t quantize_ternary(float w, float s) { return int8_t(clampf(round_even(w * s), -1.0f, 1.0f)); }
 ABACUS_HD int8_t quantize_binary(float w, float alpha) { return w > alpha ? int8_t(1) : int8_t(-1); }
 
+// Radix select of the median's center (|W| bits order like the floats, since they are >= 0):
+// given the histogram of one 8-bit digit among the candidates, the digit holding the element of
+// 0-based `rank`; rank becomes its rank within that digit's bucket. Four passes (bits 31..0)
+// give the exact bit pattern of the lower median.
+ABACUS_HD uint32_t radix_select_digit(const unsigned int* hist256, int64_t& rank) {
+  uint32_t d = 0;
+  for (; d < 255; ++d) {
+    const int64_t c = hist256[d];
+    if (rank < c) break;
+    rank -= c;
+  }
+  return d;
+}
+
 // 2-bit codes. -1 -> 11, 0 -> 00, +1 -> 01: the code is the two low bits of the two's complement.
 ABACUS_HD uint8_t ternary_code(int8_t w) { return uint8_t(uint8_t(w) & 3u); }
 // 00 -> 0, 01 -> +1, 11 -> -1 (and the invalid 10 -> -2, which the CPU unpacker rejects): the

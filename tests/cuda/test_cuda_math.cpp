@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -115,6 +116,33 @@ TEST_CASE("device ternary quantizer equals quantize_weights (absmean, absmedian,
   CHECK(cu::quantize_ternary(-1.5f, 1.f) == -1);  // -2 clamped
   CHECK(cu::quantize_ternary(7.f, 1.f) == 1);
   CHECK(cu::weight_scale_from_center(0.f) == 1.0f / 1e-5f);
+}
+
+TEST_CASE("radix select of the median finds torch.median's lower median of |W|", "[cuda][quant]") {
+  for (const int64_t count : {int64_t(1), int64_t(2), int64_t(480), int64_t(1001)}) {
+    std::vector<float> W = normal_floats(static_cast<size_t>(count), uint32_t(count), 0.02f);
+    if (count > 4) W[1] = W[2] = -W[3];  // equal magnitudes must be counted, not skipped
+    std::vector<float> a(W.size());
+    for (size_t i = 0; i < W.size(); ++i) a[i] = std::fabs(W[i]);
+    // The host side of the median kernel: 4 histogram passes over the candidates' next byte.
+    uint32_t prefix = 0, mask = 0;
+    int64_t rank = (count - 1) / 2;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      std::vector<unsigned int> hist(256, 0u);
+      for (const float v : a) {
+        uint32_t bits;
+        std::memcpy(&bits, &v, 4);
+        if ((bits & mask) == prefix) ++hist[(bits >> shift) & 255u];
+      }
+      prefix |= cu::radix_select_digit(hist.data(), rank) << shift;
+      mask |= 255u << shift;
+    }
+    float median;
+    std::memcpy(&median, &prefix, 4);
+    std::nth_element(a.begin(), a.begin() + (count - 1) / 2, a.end());
+    REQUIRE(median == a[size_t((count - 1) / 2)]);
+    REQUIRE(rank >= 0);
+  }
 }
 
 TEST_CASE("device 2-bit codes and pack4 reproduce pack_ternary's layout", "[cuda][packing]") {
