@@ -21,6 +21,7 @@
 #include "sim/systemc/workload.h"
 #include "src/io/atomic_file.h"
 #include "src/model/config.h"
+#include "src/trace/sim_workload.h"
 #endif
 
 namespace po = boost::program_options;
@@ -28,11 +29,12 @@ namespace po = boost::program_options;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string model, accel, space, out, shard = "0/1", phase = "decode", fidelity = "analytic";
+  std::string model, trace_path, accel, space, out, shard = "0/1", phase = "decode", fidelity = "analytic";
   std::vector<std::string> merge;
   int64_t tokens = 128, batch = 1, kv_len = 512;
   po::options_description opts("abacus dse: sweep accelerator configurations, mark the Pareto front");
   opts.add_options()("help,h", "show this help")
+      ("trace", po::value(&trace_path), "trace.safetensors (abacus trace) instead of --model: its layer shapes, token count and measured zero-weight fraction")
       ("model", po::value(&model), "model config JSON")
       ("accel", po::value(&accel), "base accelerator config JSON (default: built-in defaults)")
       ("space", po::value(&space), "sweep JSON: {\"field\": [values...], ...}")
@@ -62,17 +64,23 @@ int run(int argc, char** argv) {
     std::cout << "merged " << t.rows.size() << " design points into " << out << "\n";
     return 0;
   }
-  if (model.empty()) fail("abacus dse", "--model", "is required");
+  if (model.empty() == trace_path.empty()) fail("abacus dse", "--model/--trace", "give exactly one of them");
   if (space.empty()) fail("abacus dse", "--space", "is required");
   if (phase != "prefill" && phase != "decode") fail("abacus dse", "--phase", "must be prefill or decode");
   if (fidelity != "analytic" && fidelity != "systemc") fail("abacus dse", "--fidelity", "must be analytic or systemc");
   int64_t shard_i = 0, shard_n = 1;
   if (std::sscanf(shard.c_str(), "%ld/%ld", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
     fail("abacus dse", "--shard", "must be I/N with 0 <= I < N");
-  const ModelConfig m = ModelConfig::load(model);
   const sim::AccelConfig base = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
   const sim::SweepSpace s = sim::load_sweep(space);
-  sim::Workload w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
+  sim::Workload w;
+  if (!trace_path.empty()) {  // the traced run (all its steps), instead of --phase/--tokens
+    const trace::TraceFile tf = trace::TraceFile::open(trace_path);
+    w = trace::sim_workload(tf, trace::extract_workload(tf));
+  } else {
+    const ModelConfig m = ModelConfig::load(model);
+    w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
+  }
   if (w.name.empty()) w.name = model;
   sim::DseTable t;
   t.header = sim::dse_header(s);

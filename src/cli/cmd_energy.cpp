@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "src/cli/command.h"
@@ -12,11 +13,13 @@
 
 #ifdef ABACUS_ENERGY_AVAILABLE
 #include "energy/inference_energy.h"
+#include "energy/matmul_energy.h"
 #include "energy/model_shape.h"
 #include "energy/paper_tables.h"
 #include "energy/ternary_zeros.h"
 #include "src/io/atomic_file.h"
 #include "src/io/json_fields.h"
+#include "src/trace/energy_workload.h"
 #endif
 
 namespace po = boost::program_options;
@@ -99,6 +102,7 @@ int run(int argc, char** argv) {
       ("tokens", po::value<long long>()->default_value(512), "prefill length L, or the cached context for decode")
       ("node", po::value<std::string>()->default_value("7nm"), "technology node (energy/tech/<node>.json) or a .json file")
       ("phase", po::value<std::string>()->default_value("prefill"), "prefill (L tokens) or decode (1 token, L cached)")
+      ("trace", po::value<std::string>(), "a trace (abacus trace): shape from its config, --tokens defaults to its prompt length, zero-weight fraction measured on its w_q; also prints the matmul energy of exactly the traced GEMMs and the measured activation statistics")
       ("checkpoint", po::value<std::string>(), "measure the zero-weight fraction from DIR/model.safetensors (shape from DIR/config.json unless --config/--model)")
       ("zero-fraction", po::value<double>(), "use this zero-weight fraction instead of measuring it")
       ("acc-bits", po::value<int>()->default_value(32), "accumulator width for ternary adds (16 or 32)")
@@ -133,10 +137,19 @@ int run(int argc, char** argv) {
   }
   if (vm.count("csv")) abacus::fail("", "--csv", "only with --paper (use --json for a model)");
   if (vm.count("config") && vm.count("model")) throw po::error("give --config FILE or --model NAME, not both");
-  if (!vm.count("config") && !vm.count("model") && !vm.count("checkpoint"))
-    throw po::error("give --paper, --config FILE, --model NAME or --checkpoint DIR");
+  if (!vm.count("config") && !vm.count("model") && !vm.count("checkpoint") && !vm.count("trace"))
+    throw po::error("give --paper, --config FILE, --model NAME, --checkpoint DIR or --trace FILE");
+  if (vm.count("trace") && (vm.count("config") || vm.count("model") || vm.count("checkpoint") || vm.count("zero-fraction")))
+    throw po::error("--trace gives the shape and the zero-weight fraction: not with --config/--model/--checkpoint/--zero-fraction");
+  std::optional<abacus::trace::TraceFile> traced;
+  abacus::trace::TraceWorkload traced_work;
+  if (vm.count("trace")) {
+    traced.emplace(abacus::trace::TraceFile::open(vm["trace"].as<std::string>()));
+    traced_work = abacus::trace::extract_workload(*traced);
+  }
   // Without --config/--model the checkpoint's own config.json gives the shape.
-  const ModelShape shape = vm.count("config") ? load_shape(vm["config"].as<std::string>())
+  const ModelShape shape = traced ? ModelShape::from_config(traced->config())
+                           : vm.count("config") ? load_shape(vm["config"].as<std::string>())
                            : vm.count("model") ? ModelShape::reference(vm["model"].as<std::string>())
                                                : load_shape(vm["checkpoint"].as<std::string>() + "/config.json");
   InferenceOptions o;
@@ -144,6 +157,7 @@ int run(int argc, char** argv) {
   if (phase != "prefill" && phase != "decode") abacus::fail("", "--phase", "must be prefill or decode");
   o.phase = phase == "prefill" ? Phase::prefill : Phase::decode;
   o.tokens = vm["tokens"].as<long long>();
+  if (traced && vm["tokens"].defaulted()) o.tokens = traced_work.prompt_tokens;
   if (o.tokens <= 0) abacus::fail("", "--tokens", "must be positive");
   o.acc_bits = vm["acc-bits"].as<int>();
   o.sram_kib = vm["sram-kib"].as<double>();
@@ -167,10 +181,27 @@ int run(int argc, char** argv) {
     abacus::fail("", "--checkpoint", "needs the core safetensors reader, not built yet; use --zero-fraction");
 #endif
   }
+  if (traced) {
+    o.zero_fraction = traced_work.zero_weight_mac_fraction;
+    o.zero_fraction_source = "measured from trace " + traced->path();
+  }
   if (!shape.bitnet && o.zero_fraction) abacus::fail("", "--zero-fraction", "the model is full precision (no ternary weights)");
   const TechTable tech = TechTable::load(vm["node"].as<std::string>());
   const InferenceEnergy e = inference_energy(shape, tech, o);
   std::fputs(to_markdown(e).c_str(), stdout);
+  if (traced) {  // exactly the traced GEMMs (every step), and the operand statistics measured on them
+    const Workload w = abacus::trace::energy_workload(*traced, traced_work);
+    const MatmulEnergy m = matmul_energy(w, tech, o.acc_bits);
+    const double per = 1.0 / double(w.tokens);
+    std::printf("\ntraced run %s: %zu BitLinear records, %lld tokens; measured: zero weights %.2f%% (MAC-weighted), "
+                "zero activations %.2f%%, mean |x_q| %.2f\n",
+                traced->path().c_str(), traced->records().size(), (long long)w.tokens,
+                100 * traced_work.zero_weight_mac_fraction, 100 * traced_work.zero_activation_fraction,
+                traced_work.mean_abs_x_q);
+    std::printf("matmul energy of the traced GEMMs, J/token: BitLinear %.4g (paper adds), %.4g (int%d accumulator), "
+                "%.4g (accumulator, zero-gated); attention %.4g\n",
+                m.linear_paper * per, m.linear_accumulator * per, o.acc_bits, m.linear_gated * per, m.attention * per);
+  }
   if (vm.count("json")) {
     abacus::io::write_file_atomic(vm["json"].as<std::string>(), to_json(e));
     std::printf("\nwrote %s\n", vm["json"].as<std::string>().c_str());

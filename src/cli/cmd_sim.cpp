@@ -17,6 +17,7 @@
 #include "sim/systemc/workload.h"
 #include "src/io/atomic_file.h"
 #include "src/model/config.h"
+#include "src/trace/sim_workload.h"
 #endif
 
 namespace po = boost::program_options;
@@ -24,10 +25,11 @@ namespace po = boost::program_options;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string model, accel, phase = "prefill", json, fidelity = "analytic";
+  std::string model, trace_path, accel, phase = "prefill", json, fidelity = "analytic";
   int64_t tokens = 128, batch = 1, kv_len = 512;
   po::options_description opts("abacus sim: simulate a model workload on the accelerator");
   opts.add_options()("help,h", "show this help")
+      ("trace", po::value(&trace_path), "trace.safetensors (abacus trace) instead of --model: its layer shapes, token count and measured zero-weight fraction")
       ("model", po::value(&model), "model config JSON (models/*.json)")
       ("accel", po::value(&accel), "accelerator config JSON (sim/configs/*.json); default: built-in defaults")
       ("phase", po::value(&phase)->default_value(phase), "prefill | decode")
@@ -45,12 +47,18 @@ int run(int argc, char** argv) {
   }
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
-  if (model.empty()) fail("abacus sim", "--model", "is required");
+  if (model.empty() == trace_path.empty()) fail("abacus sim", "--model/--trace", "give exactly one of them");
   if (phase != "prefill" && phase != "decode") fail("abacus sim", "--phase", "must be prefill or decode");
   if (fidelity != "analytic" && fidelity != "systemc") fail("abacus sim", "--fidelity", "must be analytic or systemc");
-  const ModelConfig m = ModelConfig::load(model);
   const sim::AccelConfig c = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
-  sim::Workload w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
+  sim::Workload w;
+  if (!trace_path.empty()) {  // the traced run (all its steps), instead of --phase/--tokens
+    const trace::TraceFile tf = trace::TraceFile::open(trace_path);
+    w = trace::sim_workload(tf, trace::extract_workload(tf));
+  } else {
+    const ModelConfig m = ModelConfig::load(model);
+    w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
+  }
   if (w.name.empty()) w.name = model;
   const sim::SimCounters s = fidelity == "analytic" ? sim::analytic_run(c, w) : sim::systemc_run(c, w);
   const sim::SimReport r = sim::make_report(c, w, s, fidelity);
