@@ -72,6 +72,13 @@ void int8_gemm(const int8_t* x_q, const int8_t* w_q, int32_t* acc, int64_t T, in
 void rescale_epilogue(const int32_t* acc, const float* x_scale, const float* w_scale, int64_t T, int64_t N,
                       int64_t groups, float* y, void* stream = nullptr);
 
+// BitLinearPacked::forward on the GPU for b1.58 (RMSNorm with optional gain, unshifted input):
+// norm_quant_act -> int8_gemm -> rescale_epilogue. x [T, K] -> y [T, N]; scratch x_q [T, K],
+// x_scale [T], acc [T, N] (kept, e.g. for traces).
+void bitlinear_forward_int8(const float* x, const float* gain, float eps, const int8_t* w_q, const float* w_scale,
+                            int64_t groups, int64_t T, int64_t K, int64_t N, int8_t* x_q, float* x_scale,
+                            int32_t* acc, float* y, void* stream = nullptr);
+
 // ---- W2A8 decode GEMV on the packed weights ---------------------------------------------------
 // acc [N] int32 = packed [N, row_bytes(K)] . x_q [K] (one warp per output row).
 void w2a8_gemv(const int8_t* x_q, const uint8_t* packed, int64_t N, int64_t K, int32_t* acc,

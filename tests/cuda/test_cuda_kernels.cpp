@@ -16,6 +16,7 @@
 #include "src/cuda/bitnet_cuda.h"
 #include "src/cuda/quant_math.h"
 #include "src/nn/attention.h"
+#include "src/nn/bitlinear.h"
 #include "src/nn/cross_entropy.h"
 #include "src/nn/layernorm.h"
 #include "src/nn/rmsnorm.h"
@@ -156,6 +157,43 @@ TEST_CASE("GPU INT8 tensor-core GEMM and rescale epilogue are bit-exact", "[gpu]
   cu::DeviceBuffer dxs = to_device(xs), dws = to_device(ws), dy(ref.size() * 4);
   cu::rescale_epilogue(dacc.as<int32_t>(), dxs.as<float>(), dws.as<float>(), T, N, G, dy.as<float>());
   REQUIRE(to_host<float>(dy, ref.size()) == ref_y);
+}
+
+TEST_CASE("GPU BitLinear int8 forward matches BitLinearPacked", "[gpu]") {
+  const int64_t T = 8, K = 256, N = 64, G = 2;
+  abacus::nn::BitLinearSpec spec;
+  spec.in = K;
+  spec.out = N;
+  spec.quant = abacus::Quant::b158;
+  spec.norm = abacus::NormKind::rmsnorm;
+  spec.norm_weight = true;
+  spec.weight_groups = G;
+  const std::vector<float> W = normal_floats(static_cast<size_t>(N * K), 20, 0.05f),
+                           x = normal_floats(static_cast<size_t>(T * K), 21),
+                           g = normal_floats(static_cast<size_t>(K), 22);
+  abacus::nn::BitLinearPacked layer(spec, W.data(), g.data());
+  std::vector<float> y(static_cast<size_t>(T * N));
+  std::vector<int8_t> rec_xq, rec_wq;
+  std::vector<int32_t> rec_acc;
+  abacus::nn::BitLinearObserver obs = [&](const abacus::nn::BitLinearRecord& r) {
+    rec_xq.assign(r.x_q, r.x_q + T * K);
+    rec_wq.assign(r.w_q, r.w_q + N * K);
+    rec_acc.assign(r.acc, r.acc + T * N);
+  };
+  layer.forward(y.data(), x.data(), T, &obs, "gpu");
+  cu::DeviceBuffer dx = to_device(x), dg = to_device(g), dwq = to_device(rec_wq), dws = to_device(layer.w_scale()),
+                   dxq(size_t(T * K)), dxs(size_t(T) * 4), dacc(size_t(T * N) * 4), dy(size_t(T * N) * 4);
+  cu::bitlinear_forward_int8(dx.as<float>(), dg.as<float>(), float(spec.norm_eps), dwq.as<int8_t>(),
+                             dws.as<float>(), G, T, K, N, dxq.as<int8_t>(), dxs.as<float>(), dacc.as<int32_t>(),
+                             dy.as<float>());
+  // The norm reduces in float on the GPU (double on the CPU), so x_q may differ by one step at a
+  // rounding boundary; y then moves by at most ~|w| / x_scale per such element: 2 % relative
+  // plus a small absolute floor.
+  require_close(to_host<float>(dy, y.size()), y, 2e-2f, 2e-2f);
+  // The integer part is exact: the GPU GEMM on the CPU's x_q gives the CPU's accumulators.
+  dxq.upload(rec_xq.data(), rec_xq.size());
+  cu::int8_gemm(dxq.as<int8_t>(), dwq.as<int8_t>(), dacc.as<int32_t>(), T, K, N);
+  REQUIRE(to_host<int32_t>(dacc, rec_acc.size()) == rec_acc);
 }
 
 TEST_CASE("GPU W2A8 decode GEMV on packed weights is bit-exact", "[gpu]") {
