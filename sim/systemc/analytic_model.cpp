@@ -26,7 +26,8 @@ SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g) {
     const int64_t comp_start = std::max(comp_end, load_end);
     s.stall_tile_wait_dram += comp_start - comp_end;
     comp_end = comp_start + u.step_cycles;
-    s.stall_ppu += u.step_cycles - u.tile_cycles;
+    s.tile_overhead_cycles += u.overhead_cycles;
+    s.stall_ppu += u.step_cycles - u.tile_cycles - u.overhead_cycles;
     comp_end_ring[j & 1] = comp_end;
   }
   t = comp_end + tile_pipeline_cycles(c);

@@ -47,7 +47,8 @@ Unit GemmPlan::unit(const AccelConfig& c, int64_t j) const {
   u.tile_cycles = T * u.kt_count;
   // The PPU rescales this slice's T x n_cols outputs after its last k-chunk.
   const int64_t ppu = (ch == chunks - 1) ? ceil_div(T * u.n_cols, c.ppu_lanes) : 0;
-  u.step_cycles = std::max(u.tile_cycles, ppu);
+  u.overhead_cycles = u.kt_count + 2;
+  u.step_cycles = std::max(u.tile_cycles + u.overhead_cycles, ppu);
   return u;
 }
 
@@ -88,6 +89,7 @@ int64_t vector_command_cycles(const AccelConfig& c, double ops) {
 SimCounters& SimCounters::operator+=(const SimCounters& o) {
   cycles += o.cycles;
   tile_cycles += o.tile_cycles;
+  tile_overhead_cycles += o.tile_overhead_cycles;
   pipeline_cycles += o.pipeline_cycles;
   vector_cycles += o.vector_cycles;
   act_load_cycles += o.act_load_cycles;
@@ -114,7 +116,7 @@ SimCounters& SimCounters::operator+=(const SimCounters& o) {
 
 SimCounters SimCounters::scaled(int64_t k) const {
   SimCounters r = *this;
-  for (int64_t* f : {&r.cycles, &r.tile_cycles, &r.pipeline_cycles, &r.vector_cycles, &r.act_load_cycles,
+  for (int64_t* f : {&r.cycles, &r.tile_cycles, &r.tile_overhead_cycles, &r.pipeline_cycles, &r.vector_cycles, &r.act_load_cycles,
                      &r.writeback_cycles, &r.stall_tile_wait_dram, &r.stall_dma_wait_buffer, &r.stall_ppu,
                      &r.gemm_ops, &r.padded_ops, &r.dram_read_bytes, &r.dram_write_bytes, &r.dram_transfers,
                      &r.weight_buf_write_bytes, &r.weight_buf_read_bytes, &r.act_buf_write_bytes,
@@ -125,7 +127,8 @@ SimCounters SimCounters::scaled(int64_t k) const {
 }
 
 bool SimCounters::operator==(const SimCounters& o) const {
-  return cycles == o.cycles && tile_cycles == o.tile_cycles && pipeline_cycles == o.pipeline_cycles &&
+  return cycles == o.cycles && tile_cycles == o.tile_cycles &&
+         tile_overhead_cycles == o.tile_overhead_cycles && pipeline_cycles == o.pipeline_cycles &&
          vector_cycles == o.vector_cycles && act_load_cycles == o.act_load_cycles &&
          writeback_cycles == o.writeback_cycles && stall_tile_wait_dram == o.stall_tile_wait_dram &&
          stall_dma_wait_buffer == o.stall_dma_wait_buffer && stall_ppu == o.stall_ppu && gemm_ops == o.gemm_ops &&

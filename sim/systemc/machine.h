@@ -4,8 +4,9 @@
 //    cycles (rounded up to whole cycles), one transfer at a time.
 //  - Tile: weight-stationary over one N_T column slice; per token row it steps through the
 //    K_T-wide k-tiles, one per cycle, so a GEMM takes ceil(N/N_T) * T * ceil(K/K_T) compute
-//    cycles plus the pipeline fill/drain once per GEMM (rtl/ternary_column.v: 1 lane register +
-//    ceil(log2(K_T)/2) adder-tree stages to the tree output, + 1 accumulator register).
+//    cycles. As in the RTL tile (rtl/README.md "Pipeline and cycle formula"), every unit also
+//    pays its weight fill (one beat per k-step) and the LOAD_W/RUN command cycles (2), and each
+//    GEMM ends with the drain: 1 + PIPE + 2 cycles, PIPE = 1 + ceil(log2(K_T)/2).
 //  - A GEMM is cut into units: an N_T column slice x a chunk of k-tiles whose packed weights
 //    fit one weight-buffer slot (the whole buffer, or half of it when double buffered). The DMA
 //    loads unit j+1 while the tile computes unit j; the PPU rescales the slice's outputs in
@@ -32,7 +33,8 @@ inline int ceil_log2(int64_t x) {
 }
 
 // Fill/drain latency of the tile pipeline in cycles (see above).
-inline int64_t tile_pipeline_cycles(const AccelConfig& c) { return 2 + (ceil_log2(c.k_t) + 1) / 2; }
+inline int64_t tile_pipe_stages(const AccelConfig& c) { return 1 + (ceil_log2(c.k_t) + 1) / 2; }
+inline int64_t tile_pipeline_cycles(const AccelConfig& c) { return 1 + tile_pipe_stages(c) + 2; }
 
 // Channel occupancy of one DRAM transfer.
 int64_t dram_transfer_cycles(const AccelConfig& c, int64_t bytes);
@@ -47,7 +49,8 @@ struct Unit {
   int64_t kt0 = 0, kt_count = 0; // k-tiles
   int64_t dma_bytes = 0;         // weights (+ activations when not resident)
   int64_t tile_cycles = 0;       // T * kt_count
-  int64_t step_cycles = 0;       // max(tile_cycles, PPU cycles of this unit)
+  int64_t overhead_cycles = 0;   // weight fill (kt_count) + LOAD_W/RUN command cycles (2)
+  int64_t step_cycles = 0;       // max(tile + overhead cycles, PPU cycles of this unit)
 };
 
 // How one GEMM is cut into units on a configuration.
@@ -71,7 +74,8 @@ GemmPlan plan_gemm(const AccelConfig& c, const GemmCommand& g);
 struct SimCounters {
   int64_t cycles = 0;
   int64_t tile_cycles = 0;          // cycles the tile computes (sum of T*k-tiles per unit)
-  int64_t pipeline_cycles = 0;      // fill/drain
+  int64_t tile_overhead_cycles = 0; // per-unit weight fill + command cycles
+  int64_t pipeline_cycles = 0;      // drain at the end of each GEMM
   int64_t vector_cycles = 0;
   int64_t act_load_cycles = 0;      // serial activation loads
   int64_t writeback_cycles = 0;     // serial output writebacks

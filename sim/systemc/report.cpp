@@ -123,6 +123,7 @@ std::string report_text(const SimReport& r) {
   line("tokens/s", num(double(r.tokens) / r.latency_s));
   line("tile utilization", num(r.utilization * 100, "%.2f %%"));
   line("tile compute cycles", std::to_string(s.tile_cycles));
+  line("tile weight fill + cmd cycles", std::to_string(s.tile_overhead_cycles));
   line("vector unit cycles", std::to_string(s.vector_cycles));
   line("act load / writeback cycles", std::to_string(s.act_load_cycles) + " / " + std::to_string(s.writeback_cycles));
   line("pipeline fill/drain cycles", std::to_string(s.pipeline_cycles));
@@ -162,6 +163,7 @@ std::string report_json(const SimReport& r) {
   j["latency_s"] = r.latency_s;
   j["utilization"] = r.utilization;
   j["counters"] = {{"tile_cycles", s.tile_cycles},
+                   {"tile_overhead_cycles", s.tile_overhead_cycles},
                    {"pipeline_cycles", s.pipeline_cycles},
                    {"vector_cycles", s.vector_cycles},
                    {"act_load_cycles", s.act_load_cycles},

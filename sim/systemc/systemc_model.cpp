@@ -240,7 +240,8 @@ struct Top : sc_core::sc_module {
         if (job.functional) compute(job, u, j % 2);
         wait(cycles(u.step_cycles));
         stats.tile_cycles += u.tile_cycles;
-        stats.stall_ppu += u.step_cycles - u.tile_cycles;
+        stats.tile_overhead_cycles += u.overhead_cycles;
+        stats.stall_ppu += u.step_cycles - u.tile_cycles - u.overhead_cycles;
         const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
         stats.gemm_ops += p.T * u.n_cols * k_len;
         stats.padded_ops += u.tile_cycles * cfg->n_t * cfg->k_t;
