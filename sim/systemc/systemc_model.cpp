@@ -234,7 +234,8 @@ struct Top : sc_core::sc_module {
       int64_t wbuf_read_bits = 0;
       for (size_t j = 0; j < job.units.size(); ++j) {
         const int64_t t = now_cycles();
-        const int64_t jj = ready.read();
+        int64_t jj = 0;
+        ready.read(jj);
         stats.stall_tile_wait_dram += now_cycles() - t;
         const Unit& u = job.units[size_t(jj)];
         if (job.functional) compute(job, u, j % 2);
