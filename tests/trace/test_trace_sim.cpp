@@ -1,0 +1,42 @@
+// sim/dse --trace adapter: the sim workload of a trace runs the traced GEMM shapes (one
+// command per record) plus the model's vector work, and the analytic model counts exactly the
+// traced multiply-adds on the tile.
+#include <catch2/catch.hpp>
+
+#include "src/trace/sim_workload.h"
+#include "tests/trace/trace_fixture.h"
+
+using namespace abacus;
+
+TEST_CASE("a trace becomes a sim workload", "[trace][sim]") {
+  const ModelConfig c = test::tiny_config(Quant::b158);
+  const std::string path = std::string(ABACUS_BINARY_DIR) + "/tests/trace/sim.safetensors";
+  test::make_trace(c, path, 2);
+  const trace::TraceFile t = trace::TraceFile::open(path);
+  const trace::TraceWorkload w = trace::extract_workload(t);
+  const sim::Workload s = trace::sim_workload(t, w);
+  CHECK(s.tokens == 9);
+  CHECK(s.weight_zero_fraction == Approx(w.zero_weight_mac_fraction));
+  double traced_macs = 0;
+  int64_t traced = 0, vectors = 0, heads = 0;
+  for (const auto& cmd : s.commands) {
+    if (cmd.kind == sim::Command::Kind::vector) {
+      ++vectors;
+      continue;
+    }
+    if (cmd.gemm.name == "lm_head") {
+      ++heads;
+      continue;
+    }
+    ++traced;
+    CHECK(cmd.repeat == 1);
+    traced_macs += double(cmd.gemm.T) * double(cmd.gemm.K) * double(cmd.gemm.N);
+  }
+  CHECK(traced == int64_t(t.records().size()));
+  CHECK(traced_macs == w.macs);
+  CHECK(heads == 3);  // one LM head per step
+  CHECK(vectors > 0);
+  // The commands of step 0 come first, in call order.
+  CHECK(s.commands.front().kind == sim::Command::Kind::gemm);
+  CHECK(s.commands.front().gemm.name == "step0.layers.0.attn.q");
+}
