@@ -49,6 +49,12 @@ m = re.search(r"acc recomputed by numpy \(x_q @ w_q.T\) that differ \| (\d+) \|"
 need(m is not None and m.group(1) == "0", "trace acc check row missing or nonzero")
 m = re.search(r"^\| records \| (\d+) \|", text, re.M)
 need(m is not None and int(m.group(1)) == 3 * 4 * 7, "trace should hold 3 steps x 4 layers x 7 projections")
+if stages.get("verify on RTL") == "ok":
+    need("Verdict: **PASS** (bit-exact)" in text, "RTL verification of the trace is not bit-exact")
+if stages.get("simulate (SystemC)") == "ok" and stages.get("simulate (analytic)") == "ok":
+    need("SystemC and analytic cycles agree" in text, "SystemC and analytic cycles differ on the trace")
+if stages.get("design-space sweep") == "ok":
+    need("Pareto-optimal points" in text, "DSE Pareto table missing")
 need("| 2310.11453-T1 | Transformer | 6.7B | 32 | 7nm | MUL |" in text, "paper energy table row missing")
 
 if errors:
