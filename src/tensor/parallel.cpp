@@ -69,9 +69,10 @@ class Pool {
     if (lo < hi) (*job_)(lo, hi);
   }
 
-  void worker(int index) {
+  // `seen` starts at the generation current when the worker was created: a worker started by
+  // resize() must not mistake the last finished job for a new one.
+  void worker(int index, uint64_t seen) {
     in_worker_ = true;
-    uint64_t seen = 0;
     for (;;) {
       std::unique_lock<std::mutex> lk(mu_);
       cv_work_.wait(lk, [&] { return quit_ || generation_ != seen; });
@@ -94,7 +95,8 @@ class Pool {
   void start(int n) {
     n_threads_ = std::max(1, n);
     quit_ = false;
-    for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+    const uint64_t gen = generation_;
+    for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i, gen] { worker(i, gen); });
   }
   void stop() {
     {

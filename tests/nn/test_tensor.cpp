@@ -75,3 +75,15 @@ TEST_CASE("Buffer storage is 64-byte aligned", "[buffer]") {
   Floats f(33);
   CHECK(reinterpret_cast<uintptr_t>(f.data()) % 64 == 0);
 }
+
+TEST_CASE("resizing the thread pool after jobs have run keeps parallel_for exact", "[parallel]") {
+  // Workers started by a resize once replayed the previous job (a null job pointer).
+  for (int threads : {2, 3, 1, 4, 2}) {
+    set_num_threads(threads);
+    std::vector<std::atomic<int>> hits(500);
+    parallel_for(0, 500, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) hits[size_t(i)]++;
+    });
+    for (auto& h : hits) REQUIRE(h.load() == 1);
+  }
+}
