@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/io/atomic_file.h"
 #include "src/util/error.h"
 
@@ -140,12 +141,7 @@ int run(int argc, char** argv) {
       ("prompt", po::value(&prompt)->default_value(prompt), "prompt of the trace")
       ("accel", po::value(&accel), "accelerator configuration JSON for verify, sim and dse (default sim/configs/default.json)");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return 0;
-  }
-  po::notify(vm);
+  if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
   if (!vm.count("steps")) steps = quick ? 8 : 200;
   if (!vm.count("batch")) batch = quick ? 2 : 8;
   if (!vm.count("seq")) seq = quick ? 32 : 64;

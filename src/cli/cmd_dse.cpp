@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_SIM_AVAILABLE
@@ -47,12 +48,7 @@ int run(int argc, char** argv) {
       ("shard", po::value(&shard)->default_value(shard), "I/N: evaluate points with index % N == I")
       ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
   if (out.empty()) fail("abacus dse", "--out", "is required");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_ENERGY_AVAILABLE
@@ -111,12 +112,7 @@ int run(int argc, char** argv) {
       ("json", po::value<std::string>(), "write the per-token result as JSON")
       ("list", "list technology nodes and reference models");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifndef ABACUS_ENERGY_AVAILABLE
   abacus::fail("", "energy", "this build has no energy library");
 #else

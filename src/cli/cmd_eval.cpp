@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/data/corpus.h"
 #include "src/data/token_shard.h"
 #include "src/data/tokenizer.h"
@@ -42,12 +43,7 @@ int run(int argc, char** argv) {
       ("task", po::value(&task), "multiple-choice JSONL task file to score")
       ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all)");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
   if (threads > 0) {
     abacus::tensor::set_num_threads(threads);

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/eval/sampler.h"
 #include "src/model/inference.h"
@@ -38,12 +39,7 @@ int run(int argc, char** argv) {
       ("top-k", po::value(&top_k)->default_value(40), "sample among the k most likely tokens (0 = all)")
       ("seed", po::value(&seed)->default_value(1), "sampling seed");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
   const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
   if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/util/error.h"
 
 namespace po = boost::program_options;
@@ -29,12 +30,7 @@ int run(int argc, char** argv) {
       ("out", po::value(&out)->required(), "report directory, e.g. reports/NAME (index.md and PNGs)")
       ("python", po::value(&python)->default_value(python), "Python with numpy and matplotlib (Debian's)");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts;
-    return 0;
-  }
-  po::notify(vm);
+  if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
   if (!exists(run_dir)) abacus::fail(run_dir, "", "run directory not found");
   const std::string script = std::string(ABACUS_SOURCE_DIR) + "/reports/make_report.py";
   if (!exists(script)) abacus::fail(script, "", "report generator not found");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_SIM_AVAILABLE
@@ -39,12 +40,7 @@ int run(int argc, char** argv) {
       ("json", po::value(&json), "write the report as JSON to this file")
       ("fidelity", po::value(&fidelity)->default_value(fidelity), "analytic | systemc");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
   if (model.empty() == trace_path.empty()) fail("abacus sim", "--model/--trace", "give exactly one of them");

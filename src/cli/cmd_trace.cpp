@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/io/atomic_file.h"
 #include "src/model/inference.h"
@@ -65,12 +66,9 @@ int run(int argc, char** argv) {
       ("decode-steps", po::value(&decode_steps)->default_value(0), "greedy decode steps recorded after the prefill")
       ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\nThe trace format is described in README.md (formats) and src/trace/trace.h.\n";
+  if (!abacus::cli::parse_options(argc, argv, opts, vm,
+                                  "The trace format is described in README.md (formats) and src/trace/trace.h.\n"))
     return 0;
-  }
-  po::notify(vm);
   if (vm.count("prompt") == vm.count("tokens")) abacus::fail("", "--prompt/--tokens", "give exactly one of them");
   if (decode_steps < 0) abacus::fail("", "--decode-steps", "must be >= 0");
 

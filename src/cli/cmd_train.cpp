@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/train/trainer.h"
 
 namespace po = boost::program_options;
@@ -49,12 +50,7 @@ int run(int argc, char** argv) {
       ("threads", po::value(&o.threads)->default_value(0), "CPU threads (0 = all)")
       ("device", po::value(&o.device)->default_value("auto"), "auto | cpu | cuda");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (vm.count("lr")) o.lr = lr;
   if (vm.count("lr2")) o.lr2 = lr2;
   if (vm.count("weight-decay")) o.weight_decay = wd;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/cli/command.h"
+#include "src/cli/options.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_RTL_HARNESS_AVAILABLE
@@ -193,12 +194,7 @@ int run(int argc, char** argv) {
       ("mode", po::value<std::string>(), "weights: b1.58 (ternary) or b1 (binary); default from the config")
       ("backpressure", po::value<double>()->default_value(0.0), "probability the output stream stalls a cycle");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, opts), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_RTL_HARNESS_AVAILABLE
   if (!vm.count("accel")) abacus::fail("", "--accel", "is required");
   if (vm.count("gemm") == vm.count("trace")) abacus::fail("", "--gemm/--trace", "give exactly one of them");
