@@ -11,6 +11,7 @@
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
+#include "src/cli/sim_workload_options.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_SIM_AVAILABLE
@@ -60,24 +61,14 @@ int run(int argc, char** argv) {
     std::cout << "merged " << t.rows.size() << " design points into " << out << "\n";
     return 0;
   }
-  if (model.empty() == trace_path.empty()) fail("abacus dse", "--model/--trace", "give exactly one of them");
   if (space.empty()) fail("abacus dse", "--space", "is required");
-  if (phase != "prefill" && phase != "decode") fail("abacus dse", "--phase", "must be prefill or decode");
-  if (fidelity != "analytic" && fidelity != "systemc") fail("abacus dse", "--fidelity", "must be analytic or systemc");
   int64_t shard_i = 0, shard_n = 1;
   if (std::sscanf(shard.c_str(), "%ld/%ld", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
     fail("abacus dse", "--shard", "must be I/N with 0 <= I < N");
   const sim::AccelConfig base = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
   const sim::SweepSpace s = sim::load_sweep(space);
-  sim::Workload w;
-  if (!trace_path.empty()) {  // the traced run (all its steps), instead of --phase/--tokens
-    const trace::TraceFile tf = trace::TraceFile::open(trace_path);
-    w = trace::sim_workload(tf, trace::extract_workload(tf));
-  } else {
-    const ModelConfig m = ModelConfig::load(model);
-    w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
-  }
-  if (w.name.empty()) w.name = model;
+  const cli::SimWorkloadOptions wo{model, trace_path, phase, fidelity, tokens, batch, kv_len};
+  const sim::Workload w = cli::load_sim_workload("abacus dse", wo);
   sim::DseTable t;
   t.header = sim::dse_header(s);
   const int64_t n = s.point_count();
@@ -85,7 +76,7 @@ int run(int argc, char** argv) {
   auto last = start;
   for (int64_t i = shard_i; i < n; i += shard_n) {
     const sim::AccelConfig c = s.point_config(base, i);
-    const sim::SimCounters sc = fidelity == "analytic" ? sim::analytic_run(c, w) : sim::systemc_run(c, w);
+    const sim::SimCounters sc = cli::run_sim(wo.fidelity, c, w);
     t.rows.push_back(sim::dse_row(s, i, sim::make_report(c, w, sc, fidelity)));
     const auto now = std::chrono::steady_clock::now();
     if (now - last > std::chrono::seconds(1)) {

@@ -8,6 +8,7 @@
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
+#include "src/cli/sim_workload_options.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_SIM_AVAILABLE
@@ -43,20 +44,10 @@ int run(int argc, char** argv) {
   if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
-  if (model.empty() == trace_path.empty()) fail("abacus sim", "--model/--trace", "give exactly one of them");
-  if (phase != "prefill" && phase != "decode") fail("abacus sim", "--phase", "must be prefill or decode");
-  if (fidelity != "analytic" && fidelity != "systemc") fail("abacus sim", "--fidelity", "must be analytic or systemc");
   const sim::AccelConfig c = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
-  sim::Workload w;
-  if (!trace_path.empty()) {  // the traced run (all its steps), instead of --phase/--tokens
-    const trace::TraceFile tf = trace::TraceFile::open(trace_path);
-    w = trace::sim_workload(tf, trace::extract_workload(tf));
-  } else {
-    const ModelConfig m = ModelConfig::load(model);
-    w = phase == "prefill" ? sim::prefill_workload(m, tokens) : sim::decode_workload(m, batch, kv_len);
-  }
-  if (w.name.empty()) w.name = model;
-  const sim::SimCounters s = fidelity == "analytic" ? sim::analytic_run(c, w) : sim::systemc_run(c, w);
+  const cli::SimWorkloadOptions wo{model, trace_path, phase, fidelity, tokens, batch, kv_len};
+  const sim::Workload w = cli::load_sim_workload("abacus sim", wo);
+  const sim::SimCounters s = cli::run_sim(wo.fidelity, c, w);
   const sim::SimReport r = sim::make_report(c, w, s, fidelity);
   std::cout << sim::report_text(r);
   if (!json.empty()) {
