@@ -5,43 +5,27 @@
 #include "energy/inference_energy.h"
 #include "energy/ternary_zeros.h"
 #include "src/util/error.h"
+#include "tests/energy/tiny_shape.h"
 
 using namespace abacus::energy;
-
-namespace {
-
-ModelShape tiny(bool bitnet) {
-  ModelShape s;
-  s.name = "tiny";
-  s.hidden = 8;
-  s.intermediate = 16;
-  s.layers = 2;
-  s.heads = 2;
-  s.kv_heads = 1;
-  s.head_dim = 4;
-  s.bitnet = bitnet;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("memory: weights once per pass, 2 bits per ternary weight", "[energy][inference]") {
   const TechTable t = TechTable::load("7nm");
   InferenceOptions o;
   o.phase = Phase::decode;
   o.tokens = 3;
-  const InferenceEnergy d = inference_energy(tiny(true), t, o);
+  const InferenceEnergy d = inference_energy(tiny_shape(true), t, o);
   // 2 layers x 576 weights x 2 bits = 288 bytes; x 8 bits x 20.3 pJ/bit.
   CHECK(d.value("DRAM weights") == Approx(288 * 8 * 20.3e-12));
   // K/V: 2 x 2 layers x kv_dim 4 x 2 bytes = 32 bytes per token; decode reads 3 and writes 1.
   CHECK(d.value("DRAM KV cache") == Approx(4 * 32 * 8 * 20.3e-12));
   o.phase = Phase::prefill;
   o.tokens = 4;
-  const InferenceEnergy p = inference_energy(tiny(true), t, o);
+  const InferenceEnergy p = inference_energy(tiny_shape(true), t, o);
   CHECK(p.value("DRAM weights") == Approx(288 * 8 * 20.3e-12 / 4));
   CHECK(p.value("DRAM KV cache") == Approx(32 * 8 * 20.3e-12));
   // FP16 weights: 8x the bytes of 2-bit weights.
-  const InferenceEnergy f = inference_energy(tiny(false), t, o);
+  const InferenceEnergy f = inference_energy(tiny_shape(false), t, o);
   CHECK(f.value("DRAM weights") == Approx(8 * p.value("DRAM weights")));
   CHECK(f.value("activation quantization") == 0);
   CHECK(p.value("activation quantization") > 0);
@@ -53,16 +37,16 @@ TEST_CASE("accumulator width and zero gating of the ternary additions", "[energy
   o.phase = Phase::decode;
   o.tokens = 5;
   o.zero_fraction = 0.25;
-  const InferenceEnergy e = inference_energy(tiny(true), t, o);
+  const InferenceEnergy e = inference_energy(tiny_shape(true), t, o);
   // Decode linear additions: 1024 per token (see test_op_count). INT8 0.007, INT32 0.03 pJ.
   const double acc = e.value("linear (INT32 accumulator)"), paper = e.value("linear (paper: INT8 add)");
   CHECK(acc - paper == Approx(1024 * (0.03 - 0.007) * 1e-12));
   CHECK(acc - e.value("linear (accumulator, zero-gated)") == Approx(0.25 * 1024 * 0.03 * 1e-12));
   o.acc_bits = 16;
-  const InferenceEnergy e16 = inference_energy(tiny(true), t, o);
+  const InferenceEnergy e16 = inference_energy(tiny_shape(true), t, o);
   CHECK(e16.value("linear (INT16 accumulator)") - paper == Approx(1024 * (0.015 - 0.007) * 1e-12));
   o.acc_bits = 24;
-  CHECK_THROWS_AS(inference_energy(tiny(true), t, o), abacus::Error);
+  CHECK_THROWS_AS(inference_energy(tiny_shape(true), t, o), abacus::Error);
 
   const nlohmann::json j = nlohmann::json::parse(to_json(e));
   CHECK(j["zero_fraction"] == 0.25);

@@ -4,43 +4,29 @@
 #include "energy/matmul_energy.h"
 #include "energy/op_count.h"
 #include "src/util/error.h"
+#include "tests/energy/tiny_shape.h"
 
 using namespace abacus::energy;
 
 namespace {
-
-// hidden 8, FFN 16 (GLU), 2 layers, 2 heads of 4, 1 KV head.
-ModelShape tiny(bool bitnet) {
-  ModelShape s;
-  s.name = "tiny";
-  s.hidden = 8;
-  s.intermediate = 16;
-  s.layers = 2;
-  s.heads = 2;
-  s.kv_heads = 1;
-  s.head_dim = 4;
-  s.glu = true;
-  s.bitnet = bitnet;
-  return s;
-}
 
 double at(const std::array<double, kPrecisions>& a, Precision p) { return a[static_cast<std::size_t>(p)]; }
 
 }  // namespace
 
 TEST_CASE("prefill workload lists the per-layer products", "[energy][count]") {
-  const Workload w = prefill_workload(tiny(false), 3);
+  const Workload w = prefill_workload(tiny_shape(false), 3);
   REQUIRE(w.gemms.size() == 9);
   CHECK(w.gemms[1].name == "attn.k");
   CHECK(w.gemms[1].p == 4);  // kv_dim
   CHECK(w.gemms[7].name == "attn.scores");
   CHECK(w.gemms[7].count == 4);  // layers x heads
   CHECK(w.gemms[8].n == 3);      // A V reduces over the 3 tokens
-  CHECK(tiny(false).linear_params_per_layer() == 8 * 8 * 2 + 8 * 4 * 2 + 8 * 16 * 3);
+  CHECK(tiny_shape(false).linear_params_per_layer() == 8 * 8 * 2 + 8 * 4 * 2 + 8 * 16 * 3);
 }
 
 TEST_CASE("full-precision counts: m(n-1)p adds and mnp muls", "[energy][count]") {
-  const ActionCounts c = count_matmul_ops(prefill_workload(tiny(false), 3), CountingRules{});
+  const ActionCounts c = count_matmul_ops(prefill_workload(tiny_shape(false), 3), CountingRules{});
   // Linear per layer: adds 168+84+84+168+336+336+360 = 1536, muls 1728; x2 layers.
   // Attention: scores 3*3*3 x4 = 108 adds, 144 muls; values 3*2*4 x4 = 96 adds, 144 muls.
   CHECK(at(c.adds, Precision::fp16) == 3276);
@@ -48,13 +34,13 @@ TEST_CASE("full-precision counts: m(n-1)p adds and mnp muls", "[energy][count]")
   CHECK(at(c.adds, Precision::int8) == 0);
   CountingRules r32;
   r32.fp = Precision::fp32;
-  const ActionCounts c32 = count_matmul_ops(prefill_workload(tiny(false), 3), r32);
+  const ActionCounts c32 = count_matmul_ops(prefill_workload(tiny_shape(false), 3), r32);
   CHECK(at(c32.adds, Precision::fp32) == 3276);
   CHECK(at(c32.muls, Precision::fp32) == 3744);
 }
 
 TEST_CASE("BitNet counts: INT8 adds, (mp + mn) rescale muls, FP16 attention", "[energy][count]") {
-  const Workload w = prefill_workload(tiny(true), 3);
+  const Workload w = prefill_workload(tiny_shape(true), 3);
   const ActionCounts c = count_matmul_ops(w, CountingRules{});
   CHECK(at(c.adds, Precision::int8) == 3072);
   CHECK(at(c.adds, Precision::fp16) == 204);
@@ -76,7 +62,7 @@ TEST_CASE("BitNet counts: INT8 adds, (mp + mn) rescale muls, FP16 attention", "[
 }
 
 TEST_CASE("decode workload: one token against the cached context", "[energy][count]") {
-  const Workload w = decode_workload(tiny(false), 5);
+  const Workload w = decode_workload(tiny_shape(false), 5);
   CHECK(w.tokens == 1);
   CHECK(w.context == 6);
   const ActionCounts c = count_matmul_ops(w, CountingRules{});
