@@ -318,6 +318,23 @@ class Report:
             same = cycles["systemc"] == cycles["analytic"]
             self.add(f"\nSystemC and analytic cycles {'agree' if same else 'DIFFER'}: "
                      f"{cycles['systemc']} vs {cycles['analytic']}.\n")
+        for path in files:
+            with open(path) as f:
+                co = json.load(f).get("cosim")
+            if not isinstance(co, dict):
+                continue
+            verdict = "PASS" if co.get("pass") else "FAIL"
+            differing = [k for k, v in co.get("counters", {}).items()
+                         if isinstance(v, dict) and v.get("systemc") != v.get("cosim")]
+            self.add(f"\n### Co-simulation: the SystemC model with the Verilated RTL tile\n\n"
+                     f"`{rel(path)}` (`abacus sim --fidelity cosim`): the same SystemC model with its tile replaced "
+                     f"by the RTL tile `{co.get('tile')}` (Verilator's SystemC output), clocked cycle by cycle "
+                     f"inside the model on the trace's operands. Verdict: **{verdict}**. "
+                     f"{co.get('traced_gemms')} traced GEMMs; accumulators differing from the SystemC tile model: "
+                     f"{co.get('acc_mismatches_vs_systemc')}, from the trace's acc: {co.get('acc_mismatches_vs_trace')}; "
+                     f"counters that differ between the two runs: {', '.join(differing) if differing else 'none'} "
+                     f"(cycles {cycles.get('cosim')} with the RTL tile, {cycles.get('systemc')} with the SystemC tile). "
+                     f"Wall time {fmt(co.get('seconds'), 3)} s.\n")
 
     def verify(self):
         self.add("## RTL verification\n")

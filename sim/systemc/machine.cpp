@@ -46,9 +46,9 @@ Unit GemmPlan::unit(const AccelConfig& c, int64_t j) const {
   u.dma_bytes = ceil_div(u.n_cols * k_len * wbits, 8) + (acts_resident ? 0 : T * k_len);
   u.tile_cycles = T * u.kt_count;
   // The PPU rescales this slice's T x n_cols outputs after its last k-chunk.
-  const int64_t ppu = (ch == chunks - 1) ? ceil_div(T * u.n_cols, c.ppu_lanes) : 0;
+  u.ppu_cycles = (ch == chunks - 1) ? ceil_div(T * u.n_cols, c.ppu_lanes) : 0;
   u.overhead_cycles = u.kt_count + 2;
-  u.step_cycles = std::max(u.tile_cycles + u.overhead_cycles, ppu);
+  u.step_cycles = std::max(u.tile_cycles + u.overhead_cycles, u.ppu_cycles);
   return u;
 }
 
@@ -86,58 +86,46 @@ int64_t vector_command_cycles(const AccelConfig& c, double ops) {
   return int64_t(std::ceil(ops / double(c.vector_lanes) - 1e-9));
 }
 
+const std::vector<CounterField>& counter_fields() {
+  static const std::vector<CounterField> fields = {
+#define ABACUS_COUNTER_FIELD(f) {#f, &SimCounters::f},
+      ABACUS_COUNTER_FIELD(cycles) ABACUS_COUNTER_FIELD(tile_cycles) ABACUS_COUNTER_FIELD(tile_overhead_cycles)
+      ABACUS_COUNTER_FIELD(pipeline_cycles) ABACUS_COUNTER_FIELD(vector_cycles) ABACUS_COUNTER_FIELD(act_load_cycles)
+      ABACUS_COUNTER_FIELD(writeback_cycles) ABACUS_COUNTER_FIELD(stall_tile_wait_dram)
+      ABACUS_COUNTER_FIELD(stall_dma_wait_buffer) ABACUS_COUNTER_FIELD(stall_ppu) ABACUS_COUNTER_FIELD(gemm_ops)
+      ABACUS_COUNTER_FIELD(padded_ops) ABACUS_COUNTER_FIELD(dram_read_bytes) ABACUS_COUNTER_FIELD(dram_write_bytes)
+      ABACUS_COUNTER_FIELD(dram_transfers) ABACUS_COUNTER_FIELD(weight_buf_write_bytes)
+      ABACUS_COUNTER_FIELD(weight_buf_read_bytes) ABACUS_COUNTER_FIELD(act_buf_write_bytes)
+      ABACUS_COUNTER_FIELD(act_buf_read_bytes) ABACUS_COUNTER_FIELD(out_buf_write_bytes)
+      ABACUS_COUNTER_FIELD(out_buf_read_bytes) ABACUS_COUNTER_FIELD(ppu_ops) ABACUS_COUNTER_FIELD(commands)
+#undef ABACUS_COUNTER_FIELD
+  };
+  return fields;
+}
+
 SimCounters& SimCounters::operator+=(const SimCounters& o) {
-  cycles += o.cycles;
-  tile_cycles += o.tile_cycles;
-  tile_overhead_cycles += o.tile_overhead_cycles;
-  pipeline_cycles += o.pipeline_cycles;
-  vector_cycles += o.vector_cycles;
-  act_load_cycles += o.act_load_cycles;
-  writeback_cycles += o.writeback_cycles;
-  stall_tile_wait_dram += o.stall_tile_wait_dram;
-  stall_dma_wait_buffer += o.stall_dma_wait_buffer;
-  stall_ppu += o.stall_ppu;
-  gemm_ops += o.gemm_ops;
-  padded_ops += o.padded_ops;
-  dram_read_bytes += o.dram_read_bytes;
-  dram_write_bytes += o.dram_write_bytes;
-  dram_transfers += o.dram_transfers;
-  weight_buf_write_bytes += o.weight_buf_write_bytes;
-  weight_buf_read_bytes += o.weight_buf_read_bytes;
-  act_buf_write_bytes += o.act_buf_write_bytes;
-  act_buf_read_bytes += o.act_buf_read_bytes;
-  out_buf_write_bytes += o.out_buf_write_bytes;
-  out_buf_read_bytes += o.out_buf_read_bytes;
-  ppu_ops += o.ppu_ops;
+  for (const CounterField& f : counter_fields()) this->*f.member += o.*f.member;
   vector_ops += o.vector_ops;
-  commands += o.commands;
   return *this;
 }
 
 SimCounters SimCounters::scaled(int64_t k) const {
   SimCounters r = *this;
-  for (int64_t* f : {&r.cycles, &r.tile_cycles, &r.tile_overhead_cycles, &r.pipeline_cycles, &r.vector_cycles, &r.act_load_cycles,
-                     &r.writeback_cycles, &r.stall_tile_wait_dram, &r.stall_dma_wait_buffer, &r.stall_ppu,
-                     &r.gemm_ops, &r.padded_ops, &r.dram_read_bytes, &r.dram_write_bytes, &r.dram_transfers,
-                     &r.weight_buf_write_bytes, &r.weight_buf_read_bytes, &r.act_buf_write_bytes,
-                     &r.act_buf_read_bytes, &r.out_buf_write_bytes, &r.out_buf_read_bytes, &r.ppu_ops, &r.commands})
-    *f *= k;
+  for (const CounterField& f : counter_fields()) r.*f.member *= k;
   r.vector_ops *= double(k);
   return r;
 }
 
-bool SimCounters::operator==(const SimCounters& o) const {
-  return cycles == o.cycles && tile_cycles == o.tile_cycles &&
-         tile_overhead_cycles == o.tile_overhead_cycles && pipeline_cycles == o.pipeline_cycles &&
-         vector_cycles == o.vector_cycles && act_load_cycles == o.act_load_cycles &&
-         writeback_cycles == o.writeback_cycles && stall_tile_wait_dram == o.stall_tile_wait_dram &&
-         stall_dma_wait_buffer == o.stall_dma_wait_buffer && stall_ppu == o.stall_ppu && gemm_ops == o.gemm_ops &&
-         padded_ops == o.padded_ops && dram_read_bytes == o.dram_read_bytes &&
-         dram_write_bytes == o.dram_write_bytes && dram_transfers == o.dram_transfers &&
-         weight_buf_write_bytes == o.weight_buf_write_bytes && weight_buf_read_bytes == o.weight_buf_read_bytes &&
-         act_buf_write_bytes == o.act_buf_write_bytes && act_buf_read_bytes == o.act_buf_read_bytes &&
-         out_buf_write_bytes == o.out_buf_write_bytes && out_buf_read_bytes == o.out_buf_read_bytes &&
-         ppu_ops == o.ppu_ops && vector_ops == o.vector_ops && commands == o.commands;
+bool SimCounters::operator==(const SimCounters& o) const { return differences(o).empty(); }
+
+std::vector<std::string> SimCounters::differences(const SimCounters& o) const {
+  std::vector<std::string> d;
+  for (const CounterField& f : counter_fields())
+    if (this->*f.member != o.*f.member)
+      d.push_back(std::string(f.name) + " " + std::to_string(this->*f.member) + " vs " + std::to_string(o.*f.member));
+  if (vector_ops != o.vector_ops)
+    d.push_back("vector_ops " + std::to_string(vector_ops) + " vs " + std::to_string(o.vector_ops));
+  return d;
 }
 
 }  // namespace abacus::sim

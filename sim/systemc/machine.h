@@ -19,6 +19,8 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "sim/accel_config.h"
 #include "sim/systemc/workload.h"
@@ -50,6 +52,7 @@ struct Unit {
   int64_t dma_bytes = 0;         // weights (+ activations when not resident)
   int64_t tile_cycles = 0;       // T * kt_count
   int64_t overhead_cycles = 0;   // weight fill (kt_count) + LOAD_W/RUN command cycles (2)
+  int64_t ppu_cycles = 0;        // PPU rescale of the slice (after its last chunk; else 0)
   int64_t step_cycles = 0;       // max(tile + overhead cycles, PPU cycles of this unit)
 };
 
@@ -96,7 +99,16 @@ struct SimCounters {
   SimCounters& operator+=(const SimCounters& o);
   SimCounters scaled(int64_t k) const;
   bool operator==(const SimCounters& o) const;
+  // "name this vs other" for every field that differs (empty when equal).
+  std::vector<std::string> differences(const SimCounters& o) const;
 };
+
+// The integer counters by name, in declaration order (vector_ops, a double, is not listed).
+struct CounterField {
+  const char* name;
+  int64_t SimCounters::*member;
+};
+const std::vector<CounterField>& counter_fields();
 
 // Buffer-traffic and op counts of one GEMM that do not depend on timing.
 void count_gemm_traffic(const AccelConfig& c, const GemmPlan& p, SimCounters& s);

@@ -162,29 +162,11 @@ std::string report_json(const SimReport& r) {
   j["cycles"] = s.cycles;
   j["latency_s"] = r.latency_s;
   j["utilization"] = r.utilization;
-  j["counters"] = {{"tile_cycles", s.tile_cycles},
-                   {"tile_overhead_cycles", s.tile_overhead_cycles},
-                   {"pipeline_cycles", s.pipeline_cycles},
-                   {"vector_cycles", s.vector_cycles},
-                   {"act_load_cycles", s.act_load_cycles},
-                   {"writeback_cycles", s.writeback_cycles},
-                   {"stall_tile_wait_dram", s.stall_tile_wait_dram},
-                   {"stall_dma_wait_buffer", s.stall_dma_wait_buffer},
-                   {"stall_ppu", s.stall_ppu},
-                   {"gemm_ops", s.gemm_ops},
-                   {"padded_ops", s.padded_ops},
-                   {"dram_read_bytes", s.dram_read_bytes},
-                   {"dram_write_bytes", s.dram_write_bytes},
-                   {"dram_transfers", s.dram_transfers},
-                   {"weight_buf_read_bytes", s.weight_buf_read_bytes},
-                   {"weight_buf_write_bytes", s.weight_buf_write_bytes},
-                   {"act_buf_read_bytes", s.act_buf_read_bytes},
-                   {"act_buf_write_bytes", s.act_buf_write_bytes},
-                   {"out_buf_read_bytes", s.out_buf_read_bytes},
-                   {"out_buf_write_bytes", s.out_buf_write_bytes},
-                   {"ppu_ops", s.ppu_ops},
-                   {"vector_ops", s.vector_ops},
-                   {"commands", s.commands}};
+  nlohmann::ordered_json counters;
+  for (const CounterField& f : counter_fields())
+    if (std::string(f.name) != "cycles") counters[f.name] = s.*f.member;
+  counters["vector_ops"] = s.vector_ops;
+  j["counters"] = counters;
   if (r.energy_available) {
     nlohmann::ordered_json e, a;
     for (const auto& x : r.energy_pj) e[x.first] = x.second;

@@ -1,8 +1,10 @@
 #include "sim/systemc/systemc_model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -39,7 +41,7 @@ struct GatherExtension : tlm::tlm_extension<GatherExtension> {
 struct Dram : sc_core::sc_module {
   tlm_utils::simple_target_socket<Dram> socket;
   const AccelConfig* cfg = nullptr;
-  std::vector<uint8_t> memory;  // backing store for functional jobs (empty: timing only)
+  uint8_t* memory = nullptr;  // the running GEMM's image in functional jobs (null: timing only)
   SimCounters* stats = nullptr;
 
   explicit Dram(sc_core::sc_module_name n) : sc_module(n), socket("socket") {
@@ -51,11 +53,11 @@ struct Dram : sc_core::sc_module {
     stats->dram_transfers += 1;
     GatherExtension* g = nullptr;
     tr.get_extension(g);
-    if (g && !memory.empty()) {
+    if (g && memory) {
       for (const Segment& s : g->segments) {
         if (!s.local) continue;
         for (int64_t r = 0; r < s.rows; ++r) {
-          uint8_t* mem = memory.data() + s.addr + uint64_t(r * s.stride);
+          uint8_t* mem = memory + s.addr + uint64_t(r * s.stride);
           uint8_t* loc = s.local + r * s.row_bytes;
           if (tr.is_read()) std::memcpy(loc, mem, size_t(s.row_bytes)); else std::memcpy(mem, loc, size_t(s.row_bytes));
         }
@@ -88,14 +90,50 @@ struct Dma : sc_core::sc_module {
   }
 };
 
+// A functional GEMM's DRAM image, built on the host before the run (so bad operands are
+// reported there): activations row-major at 0, then each unit's weights packed contiguously in
+// unit order (the layout a compiler for this machine would emit).
+struct GemmImage {
+  std::vector<uint8_t> memory;
+  std::vector<uint64_t> unit_weight_addr;  // DRAM address of each unit's packed codes
+  int32_t* acc = nullptr;
+};
+
+GemmImage make_image(const AccelConfig& c, const GemmCommand& g, const GemmOperands& op) {
+  const GemmPlan p = plan_gemm(c, g);
+  if (p.wbits != 1 && p.wbits != 2) fail("systemc", g.name, "functional GEMMs need 1- or 2-bit weights");
+  GemmImage im;
+  im.acc = op.acc;
+  im.memory.assign(op.x_q, op.x_q + p.T * p.K);
+  for (int64_t j = 0; j < p.units(); ++j) {
+    const Unit u = p.unit(c, j);
+    const int64_t k0 = u.kt0 * c.k_t, k_len = std::min<int64_t>(u.kt_count * c.k_t, p.K - k0);
+    im.unit_weight_addr.push_back(im.memory.size());
+    std::vector<uint8_t> packed(size_t(ceil_div(u.n_cols * k_len * p.wbits, 8)), 0);
+    for (int64_t col = 0; col < u.n_cols; ++col)
+      for (int64_t k = 0; k < k_len; ++k) {
+        const int8_t v = op.w_q[(u.n0 + col) * p.K + k0 + k];
+        unsigned code;
+        if (p.wbits == 1) {
+          if (v != 1 && v != -1) fail("systemc", g.name + ".w_q", "binary weights must be -1 or +1");
+          code = v < 0 ? 1 : 0;
+        } else {
+          if (v < -1 || v > 1) fail("systemc", g.name + ".w_q", "ternary weights must be in {-1, 0, 1}");
+          code = v == 1 ? 1u : v == -1 ? 3u : 0u;
+        }
+        const int64_t bit = (col * k_len + k) * p.wbits;
+        packed[size_t(bit / 8)] |= uint8_t(code << (bit % 8));
+      }
+    im.memory.insert(im.memory.end(), packed.begin(), packed.end());
+  }
+  return im;
+}
+
 // What the controller hands the DMA stream and the tile for one GEMM.
 struct GemmJob {
   GemmPlan plan;
   std::vector<Unit> units;
-  std::vector<uint64_t> unit_weight_addr;  // DRAM address of each unit's packed codes
-  bool functional = false;
-  uint64_t x_addr = 0;
-  int32_t* acc = nullptr;
+  const GemmImage* image = nullptr;  // functional job when set
 };
 
 struct Top : sc_core::sc_module {
@@ -104,9 +142,12 @@ struct Top : sc_core::sc_module {
   const AccelConfig* cfg = nullptr;
   SimCounters stats;
 
-  // Job hand-off from the host.
+  // Job hand-off from the host: the commands, the images of the functional GEMMs (by command
+  // index; null entries are timing only), and the clocked tile in co-simulation.
   const Workload* workload = nullptr;
-  GemmJob* single = nullptr;
+  const std::vector<const GemmImage*>* images = nullptr;
+  ClockedTile* clocked = nullptr;
+  std::vector<ClockedTile*> attached;
   bool busy = false;
 
   // Buffers: two weight slots (+ streamed activation slices), the resident activation
@@ -132,31 +173,26 @@ struct Top : sc_core::sc_module {
         sc_core::sc_pause();
         wait(SC_ZERO_TIME);
       }
+      if (clocked) clocked->reset();  // before the job's first cycle: not counted
       const int64_t t0 = now_cycles();
-      if (single) {
-        run_gemm(*single);
-      } else {
-        for (const Command& cmd : workload->commands)
-          for (int64_t r = 0; r < cmd.repeat; ++r) {
-            if (cmd.kind == Command::Kind::vector) {
-              run_vector(cmd.vec);
-            } else {
-              GemmJob job;
-              prepare(job, cmd.gemm);
-              run_gemm(job);
-            }
+      for (size_t i = 0; i < workload->commands.size(); ++i) {
+        const Command& cmd = workload->commands[i];
+        const GemmImage* image = images && i < images->size() ? (*images)[i] : nullptr;
+        for (int64_t r = 0; r < cmd.repeat; ++r) {
+          if (cmd.kind == Command::Kind::vector) {
+            run_vector(cmd.vec);
+          } else {
+            GemmJob job;
+            job.plan = plan_gemm(*cfg, cmd.gemm);
+            for (int64_t j = 0; j < job.plan.units(); ++j) job.units.push_back(job.plan.unit(*cfg, j));
+            job.image = image;
+            run_gemm(job);
           }
+        }
       }
       stats.cycles = now_cycles() - t0;
       busy = false;
     }
-  }
-
-  void prepare(GemmJob& job, const GemmCommand& g) {
-    job.plan = plan_gemm(*cfg, g);
-    const int64_t n = job.plan.units();
-    job.units.resize(size_t(n));
-    for (int64_t j = 0; j < n; ++j) job.units[size_t(j)] = job.plan.unit(*cfg, j);
   }
 
   void run_vector(const VectorCommand& v) {
@@ -170,11 +206,15 @@ struct Top : sc_core::sc_module {
   void run_gemm(GemmJob& job) {
     const GemmPlan& p = job.plan;
     stats.commands += 1;
+    // The image is read-only to the model (outputs leave as timing-only writes), so repeats of a
+    // command see the same operands.
+    dram.memory = job.image ? const_cast<uint8_t*>(job.image->memory.data()) : nullptr;
+    if (job.image) std::fill(job.image->acc, job.image->acc + p.T * p.N, 0);
     if (p.acts_resident) {
       const int64_t t = now_cycles();
-      if (job.functional) act_buf.resize(size_t(p.act_bytes));
+      if (job.image) act_buf.resize(size_t(p.act_bytes));
       std::vector<Segment> seg;
-      if (job.functional) seg.push_back({job.x_addr, 1, p.act_bytes, p.act_bytes, act_buf.data()});
+      if (job.image) seg.push_back({0, 1, p.act_bytes, p.act_bytes, act_buf.data()});
       dma.transfer(false, p.act_bytes, seg);
       stats.act_buf_write_bytes += p.act_bytes;
       stats.act_load_cycles += now_cycles() - t;
@@ -183,15 +223,20 @@ struct Top : sc_core::sc_module {
     free_slots = int(p.slots);
     stream_start.notify(SC_ZERO_TIME);
     wait(tile_done);
-    const int64_t pipe = tile_pipeline_cycles(*cfg);
-    wait(cycles(pipe));
-    stats.pipeline_cycles += pipe;
+    if (clocked) {
+      stats.pipeline_cycles += clocked->drain();
+    } else {
+      const int64_t pipe = tile_pipeline_cycles(*cfg);
+      wait(cycles(pipe));
+      stats.pipeline_cycles += pipe;
+    }
     // PPU output (int8) leaves through the output buffer to DRAM.
     const int64_t t = now_cycles();
     stats.out_buf_read_bytes += p.out_bytes;
     dma.transfer(true, p.out_bytes, {});
     stats.writeback_cycles += now_cycles() - t;
     cur = nullptr;
+    dram.memory = nullptr;
   }
 
   void dma_stream() {
@@ -209,13 +254,13 @@ struct Top : sc_core::sc_module {
         const int64_t wbytes = ceil_div(u.n_cols * k_len * p.wbits, 8);
         const int64_t abytes = p.acts_resident ? 0 : p.T * k_len;
         std::vector<Segment> seg;
-        if (job.functional) {
+        if (job.image) {
           const size_t s = j % 2;
           wslot[s].resize(size_t(wbytes));
-          seg.push_back({job.unit_weight_addr[j], 1, wbytes, wbytes, wslot[s].data()});
+          seg.push_back({job.image->unit_weight_addr[j], 1, wbytes, wbytes, wslot[s].data()});
           if (abytes) {
             aslot[s].resize(size_t(abytes));
-            seg.push_back({job.x_addr + uint64_t(k0), p.T, k_len, p.K, aslot[s].data()});
+            seg.push_back({uint64_t(k0), p.T, k_len, p.K, aslot[s].data()});
           }
         }
         dma.transfer(false, wbytes + abytes, seg);
@@ -238,11 +283,23 @@ struct Top : sc_core::sc_module {
         ready.read(jj);
         stats.stall_tile_wait_dram += now_cycles() - t;
         const Unit& u = job.units[size_t(jj)];
-        if (job.functional) compute(job, u, j % 2);
-        wait(cycles(u.step_cycles));
-        stats.tile_cycles += u.tile_cycles;
-        stats.tile_overhead_cycles += u.overhead_cycles;
-        stats.stall_ppu += u.step_cycles - u.tile_cycles - u.overhead_cycles;
+        int64_t busy_cycles = 0;  // tile + overhead cycles of this unit
+        if (clocked) {
+          const TileUnitCycles rc = clocked->run_unit(unit_work(job, u, j % 2));
+          stats.tile_cycles += rc.compute;
+          stats.tile_overhead_cycles += rc.total - rc.compute;
+          busy_cycles = rc.total;
+        } else {
+          if (job.image) compute(job, u, j % 2);
+          busy_cycles = u.tile_cycles + u.overhead_cycles;
+          wait(cycles(busy_cycles));
+          stats.tile_cycles += u.tile_cycles;
+          stats.tile_overhead_cycles += u.overhead_cycles;
+        }
+        // The PPU rescales the finished slice in step with the tile; a slower PPU stretches the unit.
+        const int64_t ppu_stall = std::max<int64_t>(0, u.ppu_cycles - busy_cycles);
+        if (ppu_stall) wait(cycles(ppu_stall));
+        stats.stall_ppu += ppu_stall;
         const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
         stats.gemm_ops += p.T * u.n_cols * k_len;
         stats.padded_ops += u.tile_cycles * cfg->n_t * cfg->k_t;
@@ -258,6 +315,27 @@ struct Top : sc_core::sc_module {
       stats.weight_buf_read_bytes += ceil_div(wbuf_read_bits, 8);
       tile_done.notify();
     }
+  }
+
+  // The unit as the clocked tile sees it: the same slot bytes the model's own tile reads.
+  TileUnitWork unit_work(const GemmJob& job, const Unit& u, size_t slot) {
+    const GemmPlan& p = job.plan;
+    const int64_t k0 = u.kt0 * cfg->k_t;
+    TileUnitWork w;
+    w.T = p.T;
+    w.k_steps = u.kt_count;
+    w.k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
+    w.n_cols = u.n_cols;
+    w.wbits = p.wbits;
+    if (job.image) {
+      w.codes = wslot[slot].data();
+      w.acts = p.acts_resident ? reinterpret_cast<const int8_t*>(act_buf.data()) + k0
+                               : reinterpret_cast<const int8_t*>(aslot[slot].data());
+      w.act_stride = p.acts_resident ? p.K : w.k_len;
+      w.acc = job.image->acc + u.n0;
+      w.acc_stride = p.N;
+    }
+    return w;
   }
 
   // Adder-only accumulation of one unit: weight code 01 adds, 11 subtracts, 00 skips (b1.58);
@@ -278,11 +356,14 @@ struct Top : sc_core::sc_module {
           else if (code == 1) sum += a[k];
           else if (code == 3) sum -= a[k];
         }
-        job.acc[t * p.N + u.n0 + c] += sum;
+        int32_t& out = job.image->acc[t * p.N + u.n0 + c];
+        out = int32_t(uint32_t(out) + uint32_t(sum));  // the accumulator wraps like the hardware's
       }
     }
   }
 };
+
+bool g_started = false;  // the kernel has run: no more modules can be elaborated
 
 Top& top() {
   static Top* t = [] {
@@ -292,73 +373,80 @@ Top& top() {
   return *t;
 }
 
-SimCounters run_job(const AccelConfig& c) {
+SimCounters run_job(const AccelConfig& c, const Workload& w, const std::vector<const GemmImage*>* images,
+                     TileImpl impl) {
   Top& t = top();
+  t.cfg = &c;
+  t.dram.cfg = &c;
+  t.stats = SimCounters{};
+  t.workload = &w;
+  t.images = images;
+  t.clocked = impl == TileImpl::rtl ? &clocked_tile_for(c) : nullptr;
+  if (t.clocked)
+    for (const Command& cmd : w.commands)
+      if (cmd.kind == Command::Kind::gemm) {
+        const std::string why = t.clocked->unsupported(plan_gemm(c, cmd.gemm));
+        if (!why.empty()) fail("co-simulation", cmd.gemm.name, t.clocked->name() + ": " + why);
+      }
   t.busy = true;
+  g_started = true;
   sc_core::sc_start();
   if (t.busy) fail("systemc", "simulation", "the job did not finish (deadlock in the model)");
   return t.stats;
 }
 
-void reset(Top& t, const AccelConfig& c) {
-  t.cfg = &c;
-  t.dram.cfg = &c;
-  t.stats = SimCounters{};
-  t.workload = nullptr;
-  t.single = nullptr;
-  t.dram.memory.clear();
-}
-
 }  // namespace
 
-SimCounters systemc_run(const AccelConfig& c, const Workload& w) {
+void attach_clocked_tiles(const std::vector<ClockedTile*>& tiles) {
+  if (g_started || sc_core::sc_get_status() != sc_core::SC_ELABORATION)
+    fail("co-simulation", "elaboration",
+         "clocked tiles must be attached before the first SystemC run of the process");
   Top& t = top();
-  reset(t, c);
-  t.workload = &w;
-  return run_job(c);
+  t.attached.insert(t.attached.end(), tiles.begin(), tiles.end());
+}
+
+ClockedTile& clocked_tile_for(const AccelConfig& c) {
+  std::string names;
+  for (ClockedTile* tile : top().attached) {
+    if (tile->matches(c)) return *tile;
+    names += (names.empty() ? "" : ", ") + tile->name();
+  }
+  const std::string pe = c.pe == PeStyle::mac ? "mac" : c.pe == PeStyle::lut ? "lut" : "adder-tree";
+  const std::string weights = c.weights == WeightMode::binary ? "binary" : "ternary";
+  fail("co-simulation", "accel",
+       "no clocked tile for this configuration (" + pe + " " + weights + " " + std::to_string(c.n_t) + "x" +
+           std::to_string(c.k_t) + ", acc_bits " + std::to_string(c.acc_bits) +
+           "); attached: " + (names.empty() ? "none" : names));
+}
+
+SimCounters systemc_run(const AccelConfig& c, const Workload& w) { return systemc_run(c, w, {}, TileImpl::model); }
+
+SimCounters systemc_run(const AccelConfig& c, const Workload& w, const std::vector<GemmOperands>& operands,
+                        TileImpl tile) {
+  if (operands.size() > w.commands.size()) fail("systemc", "operands", "more operand sets than commands");
+  std::vector<GemmImage> images;
+  images.reserve(operands.size());
+  std::vector<const GemmImage*> by_command(operands.size(), nullptr);
+  for (size_t i = 0; i < operands.size(); ++i) {
+    const GemmOperands& op = operands[i];
+    if (!op.x_q && !op.w_q && !op.acc) continue;
+    const Command& cmd = w.commands[i];
+    if (cmd.kind != Command::Kind::gemm) fail("systemc", "operands", "command " + std::to_string(i) + " is not a GEMM");
+    if (!op.x_q || !op.w_q || !op.acc) fail("systemc", cmd.gemm.name, "operands need x_q, w_q and acc");
+    images.push_back(make_image(c, cmd.gemm, op));
+    by_command[i] = &images.back();
+  }
+  return run_job(c, w, &by_command, tile);
 }
 
 SimCounters systemc_gemm(const AccelConfig& c, const GemmCommand& g, const int8_t* x_q, const int8_t* w_q,
-                         int32_t* acc) {
-  Top& t = top();
-  reset(t, c);
-  GemmJob job;
-  job.plan = plan_gemm(c, g);
-  const GemmPlan& p = job.plan;
-  const int64_t n = p.units();
-  for (int64_t j = 0; j < n; ++j) job.units.push_back(p.unit(c, j));
-  job.functional = true;
-  job.acc = acc;
-  std::fill(acc, acc + p.T * p.N, 0);
-  // DRAM image: activations row-major at 0, then each unit's weights packed contiguously in
-  // unit order (the layout a compiler for this machine would emit).
-  std::vector<uint8_t>& mem = t.dram.memory;
-  mem.assign(size_t(p.T * p.K), 0);
-  std::memcpy(mem.data(), x_q, size_t(p.T * p.K));
-  job.x_addr = 0;
-  for (const Unit& u : job.units) {
-    const int64_t k0 = u.kt0 * c.k_t, k_len = std::min<int64_t>(u.kt_count * c.k_t, p.K - k0);
-    job.unit_weight_addr.push_back(mem.size());
-    std::vector<uint8_t> packed(size_t(ceil_div(u.n_cols * k_len * p.wbits, 8)), 0);
-    for (int64_t col = 0; col < u.n_cols; ++col)
-      for (int64_t k = 0; k < k_len; ++k) {
-        const int8_t v = w_q[(u.n0 + col) * p.K + k0 + k];
-        unsigned code;
-        if (p.wbits == 1) {
-          if (v != 1 && v != -1) fail("systemc_gemm", "w_q", "binary weights must be -1 or +1");
-          code = v < 0 ? 1 : 0;
-        } else {
-          if (v < -1 || v > 1) fail("systemc_gemm", "w_q", "ternary weights must be in {-1, 0, 1}");
-          code = v == 1 ? 1u : v == -1 ? 3u : 0u;
-        }
-        const int64_t bit = (col * k_len + k) * p.wbits;
-        packed[size_t(bit / 8)] |= uint8_t(code << (bit % 8));
-      }
-    mem.insert(mem.end(), packed.begin(), packed.end());
-  }
-  if (p.wbits != 1 && p.wbits != 2) fail("systemc_gemm", "weight_bits", "functional jobs need 1- or 2-bit weights");
-  t.single = &job;
-  return run_job(c);
+                         int32_t* acc, TileImpl tile) {
+  Workload w;
+  w.name = g.name;
+  w.phase = "job";
+  w.commands.push_back(Command{});
+  w.commands.back().gemm = g;
+  return systemc_run(c, w, {GemmOperands{x_q, w_q, acc}}, tile);
 }
 
 }  // namespace abacus::sim

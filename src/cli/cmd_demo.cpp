@@ -1,6 +1,7 @@
 // abacus demo: the whole pipeline on a small default, from nothing: fetch the corpus, train the
 // tiny presets (fp, b1, b1.58, b1.58-median), trace the b1.58 model, verify the trace on the
-// RTL, simulate, sweep a small design space, cost energy, and write the report.
+// RTL, simulate (analytic, SystemC, and SystemC co-simulating the RTL tile), sweep a small design
+// space, cost energy, and write the report.
 // Every stage runs as a child process of this same binary (/proc/self/exe <command> ...), so
 // the stages stay decoupled and each one leaves its files under the run directory; a stage
 // whose command is not in this build (e.g. no SystemC in the sanitizer build) is skipped and
@@ -128,7 +129,7 @@ int run(int argc, char** argv) {
   bool quick = false;
   std::string prompt = "The committee said that the new plan would";
   po::options_description opts(
-      "abacus demo: corpus -> train (fp, b1, b1.58, b1.58-median) -> trace -> verify -> sim -> dse -> energy -> report");
+      "abacus demo: corpus -> train (fp, b1, b1.58, b1.58-median) -> trace -> verify -> sim/cosim -> dse -> energy -> report");
   opts.add_options()("help,h", "this help")
       ("run", po::value(&run_dir)->default_value(run_dir), "run directory: every stage's files go under it")
       ("out", po::value(&out)->default_value(out), "report directory (index.md + plots)")
@@ -157,7 +158,7 @@ int run(int argc, char** argv) {
   d.record["mode"] = std::string(quick ? "--quick, " : "") + std::to_string(steps) + " steps x batch " +
                      std::to_string(batch) + " x seq " + std::to_string(seq);
   const std::vector<std::string> quants = {"fp", "b1", "b1.58", "b1.58-median"};
-  d.total_stages = 1 + int(quants.size()) + 1 + 4 + 4 + 1;
+  d.total_stages = 1 + int(quants.size()) + 1 + 5 + 4 + 1;
 
   // 1. Corpus. A given corpus is copied into the run (the trainer writes its tokenizer next to
   // the documents); the Brown corpus is fetched once into data/brown.
@@ -224,6 +225,9 @@ int run(int argc, char** argv) {
           R + "/verify/summary.txt");
   d.stage("simulate (SystemC)", {"sim", "--trace", trace, "--accel", accel, "--fidelity", "systemc", "--json",
                                  R + "/sim/trace-systemc.json"});
+  d.stage("co-simulate (SystemC model + RTL tile)",
+          {"sim", "--trace", trace, "--accel", accel, "--fidelity", "cosim", "--json", R + "/sim/trace-cosim.json"},
+          "the Verilated RTL tile (Verilator --sc) as the SystemC model's tile", R + "/sim/cosim-summary.txt");
   d.stage("simulate (analytic)", {"sim", "--trace", trace, "--accel", accel, "--json", R + "/sim/trace-analytic.json"});
   d.stage("design-space sweep", {"dse", "--trace", trace, "--accel", accel, "--space",
                                  d.source + "/sim/configs/sweep-small.json", "--out", R + "/dse/sweep-small.csv"});

@@ -1,5 +1,6 @@
-// abacus sim: one workload (prefill of L tokens or decode of a batch against a KV cache) on one
-// accelerator configuration, by the analytic fast path or the event-driven SystemC model;
+// abacus sim: one workload (prefill of L tokens or decode of a batch against a KV cache, or a
+// trace) on one accelerator configuration, by the analytic fast path, the event-driven SystemC
+// model, or the SystemC model co-simulating the Verilated RTL tile (src/cli/sim_cosim.h);
 // prints a Timeloop-style summary and optionally writes it as JSON. See sim/systemc/*.h.
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
+#include "src/cli/sim_cosim.h"
 #include "src/cli/sim_workload_options.h"
 #include "src/util/error.h"
 
@@ -39,13 +41,23 @@ int run(int argc, char** argv) {
       ("batch", po::value(&batch)->default_value(batch), "decode: batch B")
       ("kv-len", po::value(&kv_len)->default_value(kv_len), "decode: KV cache length C")
       ("json", po::value(&json), "write the report as JSON to this file")
-      ("fidelity", po::value(&fidelity)->default_value(fidelity), "analytic | systemc");
+      ("fidelity", po::value(&fidelity)->default_value(fidelity),
+       "analytic | systemc | cosim (with --trace: the SystemC model with the Verilated RTL tile as its tile, "
+       "checked against the SystemC tile model and the trace)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
   const sim::AccelConfig c = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
   const cli::SimWorkloadOptions wo{model, trace_path, phase, fidelity, tokens, batch, kv_len};
+  if (fidelity == "cosim") {
+    if (!model.empty()) fail("abacus sim", "--model", "the co-simulation runs a trace's operands; give --trace instead");
+#ifdef ABACUS_COSIM_AVAILABLE
+    return cli::run_trace_cosim(c, trace_path, json);
+#else
+    fail("abacus sim", "--fidelity cosim", "this build has no co-simulation (the Verilated SystemC tiles)");
+#endif
+  }
   const sim::Workload w = cli::load_sim_workload("abacus sim", wo);
   const sim::SimCounters s = cli::run_sim(wo.fidelity, c, w);
   const sim::SimReport r = sim::make_report(c, w, s, fidelity);

@@ -20,11 +20,14 @@ struct SimWorkloadOptions {
   int64_t tokens = 128, batch = 1, kv_len = 512;
 };
 
-// Checks the options (errors name `command` and the flag) and builds the workload.
-inline sim::Workload load_sim_workload(const std::string& command, const SimWorkloadOptions& o) {
+// Checks the options (errors name `command` and the flag) and builds the workload. `fidelities`
+// lists the ones the command accepts.
+inline sim::Workload load_sim_workload(const std::string& command, const SimWorkloadOptions& o,
+                                       const std::string& fidelities = "analytic | systemc") {
   if (o.model.empty() == o.trace_path.empty()) fail(command, "--model/--trace", "give exactly one of them");
   if (o.phase != "prefill" && o.phase != "decode") fail(command, "--phase", "must be prefill or decode");
-  if (o.fidelity != "analytic" && o.fidelity != "systemc") fail(command, "--fidelity", "must be analytic or systemc");
+  if ((" | " + fidelities + " | ").find(" | " + o.fidelity + " | ") == std::string::npos)
+    fail(command, "--fidelity", "must be one of " + fidelities + ", got \"" + o.fidelity + "\"");
   sim::Workload w;
   if (!o.trace_path.empty()) {  // the traced run (all its steps), instead of --phase/--tokens
     const trace::TraceFile tf = trace::TraceFile::open(o.trace_path);

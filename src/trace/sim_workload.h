@@ -4,17 +4,22 @@
 // BitLinear GEMMs replaced by the traced records (their real shapes, in call order); the vector
 // work and the LM head, which the trace does not record, come from the model workload. The
 // zero-weight fraction is the MAC-weighted fraction measured on the recorded w_q.
-// Header-only so the core library does not depend on the sim library (absent under ASan).
+// `records`, when given, receives for each command the trace record it came from (-1 for the
+// commands that come from the model workload), so a co-simulation can feed the GEMMs their
+// recorded operands. Header-only so the core library does not depend on the sim library
+// (absent under ASan).
 #pragma once
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sim/systemc/workload.h"
 #include "src/trace/workload.h"
 
 namespace abacus::trace {
 
-inline sim::Workload sim_workload(const TraceFile& trace, const TraceWorkload& w) {
+inline sim::Workload sim_workload(const TraceFile& trace, const TraceWorkload& w,
+                                  std::vector<int64_t>* records = nullptr) {
   static const std::set<std::string> kProjections = {"q", "k", "v", "o", "gate", "up", "down"};
   sim::Workload out;
   out.name = w.config.name.empty() ? "trace" : w.config.name;
@@ -28,9 +33,13 @@ inline sim::Workload sim_workload(const TraceFile& trace, const TraceWorkload& w
     for (; next < w.gemms.size() && w.gemms[next].step == s.step; ++next) {
       const TraceGemm& g = w.gemms[next];
       out.add_gemm(g.name, g.T, g.K, g.N);
+      if (records) records->push_back(int64_t(next));
     }
     for (const sim::Command& c : model.commands)
-      if (c.kind == sim::Command::Kind::vector || !kProjections.count(c.gemm.name)) out.commands.push_back(c);
+      if (c.kind == sim::Command::Kind::vector || !kProjections.count(c.gemm.name)) {
+        out.commands.push_back(c);
+        if (records) records->push_back(-1);
+      }
   }
   return out;
 }

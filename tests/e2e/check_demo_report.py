@@ -53,6 +53,17 @@ if stages.get("verify on RTL") == "ok":
     need("Verdict: **PASS** (bit-exact)" in text, "RTL verification of the trace is not bit-exact")
 if stages.get("simulate (SystemC)") == "ok" and stages.get("simulate (analytic)") == "ok":
     need("SystemC and analytic cycles agree" in text, "SystemC and analytic cycles differ on the trace")
+if stages.get("co-simulate (SystemC model + RTL tile)") == "ok":
+    need("### Co-simulation: the SystemC model with the Verilated RTL tile" in text, "co-simulation section missing")
+    m = re.search(r"Verdict: \*\*(\w+)\*\*\. (\d+) traced GEMMs; accumulators differing from the SystemC tile "
+                  r"model: (\d+), from the trace's acc: (\d+); counters that differ between the two runs: none "
+                  r"\(cycles (\d+) with the RTL tile, (\d+) with the SystemC tile\)", text)
+    need(m is not None, "co-simulation verdict line missing or counters differ")
+    if m:
+        need(m.group(1) == "PASS", "co-simulation verdict is not PASS")
+        need(int(m.group(2)) == 3 * 4 * 7, f"co-simulation ran {m.group(2)} traced GEMMs, expected 84")
+        need(m.group(3) == "0" and m.group(4) == "0", "co-simulated accumulators differ")
+        need(m.group(5) == m.group(6), "co-simulation and SystemC cycles differ")
 if stages.get("design-space sweep") == "ok":
     need("Pareto-optimal points" in text, "DSE Pareto table missing")
 need("| 2310.11453-T1 | Transformer | 6.7B | 32 | 7nm | MUL |" in text, "paper energy table row missing")
