@@ -19,8 +19,10 @@ const std::vector<rtl::TileShape>& cosim_tiles();
 int cosim_max_ksteps();
 
 // Elaborates every co-simulation tile and attaches it to the SystemC model. Idempotent; must
-// come before this process's first SystemC run (throws otherwise).
-void attach_rtl_tiles();
+// come before this process's first SystemC run (throws otherwise). With a wave_path, every
+// tile's port signals are traced to that VCD for the rest of the process (close_wave() ends it).
+void attach_rtl_tiles(const std::string& wave_path = "");
+void close_wave();
 
 // Operands of one GEMM command (both null: timing only).
 struct GemmInputs {

@@ -57,6 +57,27 @@ class RtlTileModule final : public sc_core::sc_module, public sim::ClockedTile {
 
   std::string name() const override { return "rtl " + rtl::tile_name(shape_); }
 
+  // Adds every port signal to a SystemC trace file (a VCD the co-simulation writes).
+  void trace(sc_core::sc_trace_file* tf) const {
+    const std::string p = std::string(basename()) + ".";
+    sc_core::sc_trace(tf, clk_, p + "clk");
+    sc_core::sc_trace(tf, rst_n_, p + "rst_n");
+    sc_core::sc_trace(tf, cmd_valid_, p + "cmd_valid");
+    sc_core::sc_trace(tf, cmd_ready_, p + "cmd_ready");
+    sc_core::sc_trace(tf, cmd_op_, p + "cmd_op");
+    sc_core::sc_trace(tf, cmd_tokens_, p + "cmd_tokens");
+    sc_core::sc_trace(tf, cmd_ksteps_, p + "cmd_ksteps");
+    sc_core::sc_trace(tf, w_valid_, p + "w_valid");
+    sc_core::sc_trace(tf, w_ready_, p + "w_ready");
+    sc_core::sc_trace(tf, w_data_, p + "w_data");
+    sc_core::sc_trace(tf, act_valid_, p + "act_valid");
+    sc_core::sc_trace(tf, act_ready_, p + "act_ready");
+    sc_core::sc_trace(tf, act_data_, p + "act_data");
+    sc_core::sc_trace(tf, out_valid_, p + "out_valid");
+    sc_core::sc_trace(tf, out_ready_, p + "out_ready");
+    sc_core::sc_trace(tf, out_data_, p + "out_data");
+  }
+
   bool matches(const sim::AccelConfig& c) const override {
     const rtl::TileArch arch = c.weights == sim::WeightMode::binary ? rtl::TileArch::binary : rtl::TileArch::ternary;
     return c.pe == sim::PeStyle::adder_tree && c.acc_bits == 32 && arch == shape_.arch && c.n_t == shape_.n_t &&

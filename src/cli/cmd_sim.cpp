@@ -29,7 +29,7 @@ namespace po = boost::program_options;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string model, trace_path, accel, phase = "prefill", json, fidelity = "analytic";
+  std::string model, trace_path, accel, phase = "prefill", json, fidelity = "analytic", wave;
   int64_t tokens = 128, batch = 1, kv_len = 512;
   po::options_description opts("abacus sim: simulate a model workload on the accelerator");
   opts.add_options()("help,h", "show this help")
@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
       ("batch", po::value(&batch)->default_value(batch), "decode: batch B")
       ("kv-len", po::value(&kv_len)->default_value(kv_len), "decode: KV cache length C")
       ("json", po::value(&json), "write the report as JSON to this file")
+      ("wave", po::value(&wave), "cosim: write the RTL tile's port signals as a VCD waveform (large: data buses every cycle)")
       ("fidelity", po::value(&fidelity)->default_value(fidelity),
        "analytic | systemc | cosim (with --trace: the SystemC model with the Verilated RTL tile as its tile, "
        "checked against the SystemC tile model and the trace)");
@@ -53,11 +54,12 @@ int run(int argc, char** argv) {
   if (fidelity == "cosim") {
     if (!model.empty()) fail("abacus sim", "--model", "the co-simulation runs a trace's operands; give --trace instead");
 #ifdef ABACUS_COSIM_AVAILABLE
-    return cli::run_trace_cosim(c, trace_path, json);
+    return cli::run_trace_cosim(c, trace_path, json, wave);
 #else
     fail("abacus sim", "--fidelity cosim", "this build has no co-simulation (the Verilated SystemC tiles)");
 #endif
   }
+  if (!wave.empty()) fail("abacus sim", "--wave", "only with --fidelity cosim");
   const sim::Workload w = cli::load_sim_workload("abacus sim", wo);
   const sim::SimCounters s = cli::run_sim(wo.fidelity, c, w);
   const sim::SimReport r = sim::make_report(c, w, s, fidelity);

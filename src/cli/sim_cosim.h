@@ -25,10 +25,11 @@
 
 namespace abacus::cli {
 
-inline int run_trace_cosim(const sim::AccelConfig& c, const std::string& trace_path, const std::string& json) {
+inline int run_trace_cosim(const sim::AccelConfig& c, const std::string& trace_path, const std::string& json,
+                           const std::string& wave) {
   if (trace_path.empty())
     fail("abacus sim", "--fidelity cosim", "needs --trace: the co-simulation feeds the RTL tile the traced operands");
-  cosim::attach_rtl_tiles();
+  cosim::attach_rtl_tiles(wave);
   const sim::ClockedTile& tile = sim::clocked_tile_for(c);
   const trace::TraceFile tf = trace::TraceFile::open(trace_path);
   std::vector<int64_t> record_of;
@@ -44,6 +45,8 @@ inline int run_trace_cosim(const sim::AccelConfig& c, const std::string& trace_p
   std::fflush(stdout);
   const auto t0 = std::chrono::steady_clock::now();
   const cosim::CosimRun r = cosim::cosim_compare(c, w, inputs);
+  cosim::close_wave();
+  if (!wave.empty()) std::printf("wrote %s (the RTL tile's ports through the co-simulated run)\n", wave.c_str());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // Accumulators per projection kind: RTL vs the model's tile, RTL vs the trace's recorded acc.
