@@ -31,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 
 bool command_available(const std::string& name) {
   for (const auto& c : abacus::cli::command_registry())
-    if (name == c.name) return true;
+    if (name == c.name) return c.missing == nullptr;
   return false;
 }
 

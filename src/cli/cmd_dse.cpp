@@ -101,7 +101,12 @@ int run(int argc, char** argv) {
 #endif
 }
 
+#ifdef ABACUS_SIM_AVAILABLE
+constexpr const char* kMissing = nullptr;
+#else
+constexpr const char* kMissing = "simulator";
+#endif
 static const abacus::cli::CommandRegistrar reg{
-    {"dse", "sweep accelerator configurations (CSV, Pareto front over energy/latency/area)", 85, &run}};
+    {"dse", "sweep accelerator configurations (CSV, Pareto front over energy/latency/area)", 85, &run, kMissing}};
 
 }  // namespace

@@ -206,6 +206,12 @@ int run(int argc, char** argv) {
 #endif
 }
 
-const abacus::cli::CommandRegistrar reg{{"energy", "energy model: the papers' tables and a per-token model beyond them", 90, &run}};
+#ifdef ABACUS_ENERGY_AVAILABLE
+constexpr const char* kMissing = nullptr;
+#else
+constexpr const char* kMissing = "energy library";
+#endif
+const abacus::cli::CommandRegistrar reg{
+    {"energy", "energy model: the papers' tables and a per-token model beyond them", 90, &run, kMissing}};
 
 }  // namespace

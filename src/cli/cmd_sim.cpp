@@ -77,7 +77,13 @@ int run(int argc, char** argv) {
 #endif
 }
 
+#ifdef ABACUS_SIM_AVAILABLE
+constexpr const char* kMissing = nullptr;
+#else
+constexpr const char* kMissing = "simulator";
+#endif
 static const abacus::cli::CommandRegistrar reg{
-    {"sim", "simulate a model on the accelerator (analytic or SystemC): cycles, traffic, energy, area", 80, &run}};
+    {"sim", "simulate a workload on the accelerator (analytic, SystemC, or SystemC co-simulating the RTL tile)", 80,
+     &run, kMissing}};
 
 }  // namespace

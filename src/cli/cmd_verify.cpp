@@ -223,6 +223,12 @@ int run(int argc, char** argv) {
 #endif
 }
 
-const abacus::cli::CommandRegistrar reg{{"verify", "run GEMMs or a model trace through the Verilated RTL tile, bit-exact", 70, &run}};
+#ifdef ABACUS_RTL_HARNESS_AVAILABLE
+constexpr const char* kMissing = nullptr;
+#else
+constexpr const char* kMissing = "Verilated RTL";
+#endif
+const abacus::cli::CommandRegistrar reg{
+    {"verify", "run GEMMs or a model trace through the Verilated RTL tile, bit-exact", 70, &run, kMissing}};
 
 }  // namespace

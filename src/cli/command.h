@@ -13,6 +13,9 @@ struct Command {
   const char* summary;  // one line for `abacus --help`
   int order;            // listing order (pipeline order: models 10, inspect 20, train 30, ...)
   int (*run)(int argc, char** argv);
+  // Non-null when this build lacks what the command needs (e.g. the simulator in the sanitizer
+  // build): the listing says so, the demo skips the command, and running it explains.
+  const char* missing = nullptr;
 };
 
 std::vector<Command>& command_registry();

@@ -26,7 +26,12 @@ void print_usage() {
   std::printf(
       "abacus: a workbench for 1-bit and ternary LLM hardware/software co-design\n\n"
       "usage: abacus <command> [options]   (abacus <command> --help for its options)\n\ncommands:\n");
-  for (const auto& c : cmds) std::printf("  %-10s %s\n", c.name, c.summary);
+  for (const auto& c : cmds) {
+    if (c.missing)
+      std::printf("  %-10s (not in this build: no %s) %s\n", c.name, c.missing, c.summary);
+    else
+      std::printf("  %-10s %s\n", c.name, c.summary);
+  }
 }
 
 }  // namespace
