@@ -450,7 +450,3 @@ SimCounters systemc_gemm(const AccelConfig& c, const GemmCommand& g, const int8_
 }
 
 }  // namespace abacus::sim
-
-// libsystemc's own main() refers to sc_main; abacus programs have their own main() and drive
-// the kernel through systemc_run/systemc_gemm, so this entry point is never called.
-extern "C" int sc_main(int, char*[]) { return 0; }
