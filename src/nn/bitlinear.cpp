@@ -51,7 +51,30 @@ void apply_norm(const BitLinearSpec& s, T* out, T* mean, T* rstd, const T* x, co
   }
 }
 
+QuantOffsetFreeze* g_freeze = nullptr;
+
+// Record: offsets = quantized - unquantized, for x~ (from xn) and W~ (from the latent W).
+// Replay: x~ = xn + offset, W~ = W + offset.
+template <class T>
+void freeze_offsets(QuantOffsetFreeze& f, const std::vector<T>& xn, T* x_tilde, const T* w, T* w_tilde, int64_t xk,
+                    int64_t nk) {
+  if (f.mode == QuantOffsetFreeze::Mode::record) {
+    std::vector<double> o(size_t(xk + nk));
+    for (int64_t i = 0; i < xk; ++i) o[size_t(i)] = double(x_tilde[i]) - double(xn[size_t(i)]);
+    for (int64_t i = 0; i < nk; ++i) o[size_t(xk + i)] = double(w_tilde[i]) - double(w[i]);
+    f.offsets.push_back(std::move(o));
+    return;
+  }
+  if (f.next >= f.offsets.size() || f.offsets[f.next].size() != size_t(xk + nk))
+    fail("", "QuantOffsetFreeze", "replayed forward does not match the recorded BitLinear calls");
+  const std::vector<double>& o = f.offsets[f.next++];
+  for (int64_t i = 0; i < xk; ++i) x_tilde[i] = T(double(xn[size_t(i)]) + o[size_t(i)]);
+  for (int64_t i = 0; i < nk; ++i) w_tilde[i] = T(double(w[i]) + o[size_t(xk + i)]);
+}
+
 }  // namespace
+
+void set_quant_offset_freeze(QuantOffsetFreeze* freeze) { g_freeze = freeze; }
 
 template <class T>
 void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_latent, const T* norm_weight,
@@ -64,6 +87,8 @@ void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_l
     for (int64_t i = 0; i < N * K; ++i) saved.w_tilde[i] = w_latent[i];
   } else {
     // Fake quantization: the forward sees exactly the integer values times their scales.
+    std::vector<T> xn;  // the unquantized norm output, kept only for a gradient-check freeze
+    if (g_freeze) xn.assign(saved.x_tilde, saved.x_tilde + rows * K);
     const auto scope = spec.train_act_scope;
     const int64_t n_scales = quant::act_scale_count(scope, rows, 1);
     std::vector<int8_t> xq(static_cast<size_t>(rows * K));
@@ -81,6 +106,7 @@ void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_l
     quant::quantize_weights(quant::weight_quant_for(spec.quant), w_latent, N, K, spec.weight_groups, wq.data(),
                             ws.data());
     quant::dequantize_weights(wq.data(), ws.data(), N, K, spec.weight_groups, saved.w_tilde);
+    if (g_freeze) freeze_offsets(*g_freeze, xn, saved.x_tilde, w_latent, saved.w_tilde, rows * K, N * K);
   }
   tensor::matmul_forward(y, saved.x_tilde, saved.w_tilde, static_cast<const T*>(nullptr), rows, K, N);
 }

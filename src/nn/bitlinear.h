@@ -64,6 +64,19 @@ template <class T>
 void bitlinear_backward(const BitLinearSpec& spec, T* dx, T* dw, T* dnorm_weight, const T* dy,
                         const T* x, const T* norm_weight, int64_t rows, const BitLinearSaved<T>& saved);
 
+// Whole-model STE gradient checks (tests/train): with a freeze installed, bitlinear_forward
+// records each quantizer's offset Q(v) - v (activations after the norm, then weights) at a base
+// point, call by call, and on replay adds the recorded offsets instead of quantizing. The
+// replayed forward is v + constant, so its exact derivative is the identity the STE assumes,
+// and finite differences of the whole model can check every STE gradient. Process-wide and
+// off (null) by default: one pointer test per call.
+struct QuantOffsetFreeze {
+  enum class Mode { record, replay } mode = Mode::record;
+  std::vector<std::vector<double>> offsets;  // per call: [rows * in] activation, then [out * in] weight offsets
+  size_t next = 0;                           // the call replayed next (reset before each forward)
+};
+void set_quant_offset_freeze(QuantOffsetFreeze* freeze);
+
 struct BitLinearRecord {  // one BitLinear call in the integer inference path
   std::string name;        // e.g. "layers.3.attn.q" (set by the model)
   int64_t T, K, N, G;      // G = activation scale groups per token (1 = per token; always 1 here)

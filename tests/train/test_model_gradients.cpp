@@ -1,11 +1,14 @@
-// Whole-model gradients against central finite differences in double precision, for the
-// full-precision architectures (BitNet models take the STE gradient, which by design is not the
-// finite-difference gradient of the quantized forward; BitLinear's STE is checked in tests/nn).
+// Whole-model gradients against central finite differences in double precision: for the
+// full-precision architectures directly, and for BitNet models through the frozen-offset
+// surrogate (nn::QuantOffsetFreeze): the STE gradient is by design not the finite-difference
+// gradient of the quantized forward, but it is exactly the gradient of the forward whose
+// quantizers add their base-point offsets, which finite differences can check end to end.
 // Also: parameter counts equal ModelConfig::params_total() for every variant.
 #include <catch2/catch.hpp>
 #include <cmath>
 
 #include "src/model/lm.h"
+#include "src/nn/bitlinear.h"
 #include "tests/train/micro_config.h"
 
 using namespace abacus;
@@ -76,6 +79,67 @@ TEST_CASE("fp model gradients match finite differences", "[model][gradcheck]") {
       CHECK(max_rel_error(m, in, tg, B, T) < 3e-5);
     }
   }
+}
+
+TEST_CASE("BitNet model STE gradients match finite differences of the frozen-offset surrogate",
+          "[model][gradcheck]") {
+  struct Case {
+    const char* name;
+    ModelConfig c;
+  };
+  ModelConfig grouped = micro_config(Quant::b158, NormKind::rmsnorm, FfnKind::swiglu, false);
+  grouped.quant_groups = 2;
+  const std::vector<Case> cases = {
+      {"b1 (LayerNorm, GELU, SubLN)", micro_config(Quant::b1, NormKind::layernorm, FfnKind::gelu, true)},
+      {"b1.58 (RMSNorm, SwiGLU)", micro_config(Quant::b158, NormKind::rmsnorm, FfnKind::swiglu, false)},
+      {"b1.58-median", micro_config(Quant::b158_median, NormKind::rmsnorm, FfnKind::swiglu, false)},
+      {"b1.58, 2 weight groups", grouped},
+      {"b1.58 2B4T-style (ReLU^2-GLU, SubLN, GQA, untied)",
+       micro_config(Quant::b158, NormKind::rmsnorm, FfnKind::relu2_glu, true, 1, false)},
+  };
+  const int64_t B = 2, T = 5;
+  std::vector<int32_t> in(B * T), tg(B * T);
+  for (int64_t i = 0; i < B * T; ++i) {
+    in[size_t(i)] = int32_t((i * 7 + 3) % 32);
+    tg[size_t(i)] = int32_t((i * 11 + 5) % 32);
+  }
+  for (const Case& k : cases) {
+    SECTION(k.name) {
+      model::LanguageModel<double> m(k.c);
+      m.init_weights(42);
+      for (int64_t i = 0; i < m.num_params(); ++i) m.params()[i] *= 10.0;
+      nn::QuantOffsetFreeze freeze;
+      nn::set_quant_offset_freeze(&freeze);
+      // Record the offsets at the base point; the real quantized forward and its STE backward.
+      m.forward(in.data(), tg.data(), B, T);
+      m.zero_grad();
+      m.backward();
+      CHECK(!freeze.offsets.empty());
+      const std::vector<double> g(m.grads(), m.grads() + m.num_params());
+      freeze.mode = nn::QuantOffsetFreeze::Mode::replay;
+      double worst = 0.0;
+      int64_t checked = 0;
+      const double h = 1e-5;
+      for (int64_t i = 0; i < m.num_params(); i += 3) {
+        double* p = m.params() + i;
+        const double keep = *p;
+        auto loss_at = [&](double d) {
+          *p = keep + d;
+          freeze.next = 0;
+          const double l = m.forward(in.data(), tg.data(), B, T);
+          *p = keep;
+          return l;
+        };
+        const double fd = (-loss_at(2 * h) + 8 * loss_at(h) - 8 * loss_at(-h) + loss_at(-2 * h)) / (12 * h);
+        worst = std::max(worst, std::abs(fd - g[size_t(i)]) / std::max(1e-4, std::abs(fd) + std::abs(g[size_t(i)])));
+        ++checked;
+      }
+      nn::set_quant_offset_freeze(nullptr);
+      INFO(checked << " parameters checked");
+      CHECK(worst < 3e-5);
+    }
+  }
+  nn::set_quant_offset_freeze(nullptr);
 }
 
 TEST_CASE("BitNet model forward/backward run and give finite STE gradients", "[model]") {
