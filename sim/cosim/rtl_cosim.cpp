@@ -1,6 +1,9 @@
 #include "sim/cosim/rtl_cosim.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "sim/cosim/rtl_tile_module.h"
 #include "src/util/error.h"
@@ -46,6 +49,13 @@ void attach_rtl_tiles(const std::string& wave_path) {
   if (!wave_path.empty()) {
     // SystemC appends ".vcd" to the name it is given; the file is renamed when complete.
     g_wave_path = wave_path;
+    // SystemC opens the file only when the simulation starts; find out now if it cannot.
+    const std::string tmp = wave_path + ".tmp.vcd";
+    if (std::FILE* probe = std::fopen(tmp.c_str(), "w")) {
+      std::fclose(probe);
+    } else {
+      fail(wave_path, "wave", std::string("cannot write the waveform there: ") + std::strerror(errno));
+    }
     g_wave = sc_core::sc_create_vcd_trace_file((wave_path + ".tmp").c_str());
     if (!g_wave) fail(wave_path, "wave", "cannot create the VCD file");
   }
