@@ -101,6 +101,7 @@ TechTable TechTable::from_json_text(const std::string& text, const std::string& 
 
   t.dram_pj_per_bit = read_sourced(f, "dram_pj_per_bit", "");
   t.register_pj_per_byte = read_sourced(f, "register_pj_per_byte", "");
+  if (f.has("leakage_mw_per_mm2")) t.leakage_mw_per_mm2 = read_sourced(f, "leakage_mw_per_mm2", "");
 
   if (!f.raw("area").is_object()) f.error("area", "expected an object");
   io::JsonFields area = f.object("area");

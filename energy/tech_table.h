@@ -41,7 +41,8 @@ struct TechTable {
   int sram_access_bits = 64;
   std::vector<SramPoint> sram;  // sorted by kib, at least one point
   Sourced dram_pj_per_bit;
-  Sourced register_pj_per_byte;  // flip-flop / register-file access, per byte read or written
+  Sourced register_pj_per_byte;
+  Sourced leakage_mw_per_mm2;     // static power of the chip per mm^2 (0 when the file has none)  // flip-flop / register-file access, per byte read or written
   // Area.
   Sourced adder_um2_per_bit;     // ripple/CLA integer adder, per bit of width
   std::array<Sourced, kPrecisions> multiplier_um2;  // one multiplier of that type

@@ -4,22 +4,27 @@
 
 namespace abacus::sim {
 
-SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g) {
-  const GemmPlan p = plan_gemm(c, g);
+SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resident) {
+  const GemmPlan p = plan_gemm(c, g, resident);
   SimCounters s;
-  count_gemm_traffic(c, p, s);
-  int64_t t = 0;
-  if (p.acts_resident) {
-    s.act_load_cycles = dram_transfer_cycles(c, p.act_bytes);
-    t += s.act_load_cycles;
+  if (p.exec == ExecUnit::attn_unit) {
+    count_attn_traffic(c, p, s);
+    const AttnTiming t = attn_timing(c, p);
+    s.attn_cycles = t.total - t.write;
+    s.writeback_cycles = t.write;
+    s.cycles = t.total;
+    return s;
   }
   // compute_end of the last two units (ring), load_end of the previous unit.
-  std::array<int64_t, 2> comp_end_ring{t, t};
-  int64_t load_end = t, comp_end = t;
+  std::array<int64_t, 2> comp_end_ring{0, 0};
+  int64_t load_end = 0, comp_end = 0, weight_bytes = 0, act_bytes = 0, transfers = 0;
   const int64_t n = p.units();
   for (int64_t j = 0; j < n; ++j) {
-    const Unit u = p.unit(c, j);
-    const int64_t slot_free = j >= p.slots ? comp_end_ring[(j - p.slots) & 1] : t;
+    const Unit u = p.unit_at(c, j);
+    weight_bytes += u.weight_bytes;
+    act_bytes += u.act_bytes;
+    transfers += u.dma_bytes > 0;
+    const int64_t slot_free = j >= p.slots ? comp_end_ring[(j - p.slots) & 1] : 0;
     const int64_t load_start = std::max(load_end, slot_free);
     s.stall_dma_wait_buffer += load_start - load_end;
     load_end = load_start + dram_transfer_cycles(c, u.dma_bytes);
@@ -30,7 +35,8 @@ SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g) {
     s.stall_ppu += u.step_cycles - u.tile_cycles - u.overhead_cycles;
     comp_end_ring[j & 1] = comp_end;
   }
-  t = comp_end + tile_pipeline_cycles(c);
+  count_gemm_traffic(c, p, weight_bytes, act_bytes, transfers, s);
+  int64_t t = comp_end + tile_pipeline_cycles(c);
   s.writeback_cycles = dram_transfer_cycles(c, p.out_bytes);
   t += s.writeback_cycles;
   s.cycles = t;
@@ -48,8 +54,10 @@ SimCounters analytic_vector(const AccelConfig& c, const VectorCommand& v) {
 
 SimCounters analytic_run(const AccelConfig& c, const Workload& w) {
   SimCounters total;
+  const bool resident = weights_fit_on_chip(c, w);
   for (const Command& cmd : w.commands) {
-    const SimCounters one = cmd.kind == Command::Kind::gemm ? analytic_gemm(c, cmd.gemm) : analytic_vector(c, cmd.vec);
+    const SimCounters one =
+        cmd.kind == Command::Kind::gemm ? analytic_gemm(c, cmd.gemm, resident) : analytic_vector(c, cmd.vec);
     total += cmd.repeat == 1 ? one : one.scaled(cmd.repeat);
   }
   return total;

@@ -2,8 +2,8 @@
 // overlap is the two-slot recurrence
 //   load_start[j] = max(load_end[j-1], compute_end[j-slots]),  load_end[j] = load_start[j] + D_j
 //   compute_end[j] = max(compute_end[j-1], load_end[j]) + S_j
-// (closed over the units of one GEMM, O(units) arithmetic, no allocation); repeated commands
-// (layers) are evaluated once and scaled. tests/sim holds it equal to the SystemC model.
+// (closed over the units of one GEMM, O(units) arithmetic, no allocation); attention-unit
+// GEMMs are max(read, MACs) + writeback; repeated commands (layers) are evaluated once and scaled. tests/sim holds it equal to the SystemC model.
 #pragma once
 #include "sim/accel_config.h"
 #include "sim/systemc/machine.h"
@@ -11,7 +11,7 @@
 
 namespace abacus::sim {
 
-SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g);
+SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resident = false);
 SimCounters analytic_vector(const AccelConfig& c, const VectorCommand& v);
 SimCounters analytic_run(const AccelConfig& c, const Workload& w);
 

@@ -7,57 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#ifdef ABACUS_SIM_HAS_ENERGY
-#include "energy/action_energy.h"
-#include "energy/tech_table.h"
-#endif
 
 namespace abacus::sim {
-
-#ifdef ABACUS_SIM_HAS_ENERGY
-namespace {
-
-// Tech tables are parsed once per node (sweeps ask for the same node many times).
-const energy::TechTable& tech_for(const std::string& node) {
-  static std::map<std::string, std::unique_ptr<energy::TechTable>> cache;
-  auto& slot = cache[node];
-  if (!slot) slot = std::make_unique<energy::TechTable>(energy::TechTable::load(node));
-  return *slot;
-}
-
-energy::ActionCounts action_counts(const AccelConfig& c, const Workload& w, const SimCounters& s) {
-  using energy::Precision;
-  energy::ActionCounts a;
-  const Precision acc = c.acc_bits > 16 ? Precision::int32 : Precision::int16;
-  const double ops = double(s.gemm_ops);
-  const double zf = (c.weights == WeightMode::ternary && c.zero_gating) ? w.weight_zero_fraction : 0.0;
-  switch (c.pe) {
-    case PeStyle::adder_tree:
-      a.add(acc) = ops * (1 - zf);
-      a.skipped_adds = ops * zf;
-      a.skipped_add_precision = acc;
-      break;
-    case PeStyle::mac:  // an int8 multiplier per lane, no gating
-      a.mul(Precision::int8) = ops;
-      a.add(acc) = ops;
-      break;
-    case PeStyle::lut:  // one table lookup-and-add per group of g activations
-      a.add(acc) = ops / c.lut_group;
-      break;
-  }
-  a.register_write_bytes = double(s.tile_cycles) * c.n_t * (c.acc_bits / 8.0);  // accumulators
-  a.register_read_bytes = a.register_write_bytes;
-  a.sram.push_back({"weight", c.weight_buffer_kib, double(s.weight_buf_read_bytes), double(s.weight_buf_write_bytes)});
-  a.sram.push_back({"act", c.act_buffer_kib, double(s.act_buf_read_bytes), double(s.act_buf_write_bytes)});
-  a.sram.push_back({"out", c.out_buffer_kib, double(s.out_buf_read_bytes), double(s.out_buf_write_bytes)});
-  a.dram_bytes = double(s.dram_read_bytes + s.dram_write_bytes);
-  a.ppu_ops = double(s.ppu_ops);
-  a.vector_ops = s.vector_ops;
-  return a;
-}
-
-}  // namespace
-#endif
 
 SimReport make_report(const AccelConfig& c, const Workload& w, const SimCounters& s, const std::string& fidelity) {
   SimReport r;
@@ -69,29 +20,21 @@ SimReport make_report(const AccelConfig& c, const Workload& w, const SimCounters
   r.counters = s;
   r.latency_s = double(s.cycles) * c.cycle_ns() * 1e-9;
   r.utilization = s.cycles > 0 ? double(s.gemm_ops) / (double(c.n_t) * c.k_t * double(s.cycles)) : 0;
-#ifdef ABACUS_SIM_HAS_ENERGY
-  const energy::TechTable& tech = tech_for(c.node);
-  const energy::EnergyBreakdown e = energy::action_energy(action_counts(c, w, s), tech);
-  for (const auto& comp : e.components) r.energy_pj.emplace_back(comp.component, comp.pj);
-  r.energy_pj_total = e.total_pj;
-  r.gating_saved_pj = e.gating_saved_pj;
-  r.energy_per_token_pj = e.total_pj / double(std::max<int64_t>(1, w.tokens));
-  r.edp_js = e.total_pj * 1e-12 * r.latency_s;
-  // Area: tile adders (tree adders of 9..9+log2(K_T) bits, ~ (9 + log2 K_T) wide on average
-  // over K_T-1 adders, plus one accumulator per column), multipliers for PE "mac", SRAM, and
-  // PPU / vector lanes as one FP32 multiplier + FP32-wide adder each.
-  const double tree_bits = double(c.n_t) * ((c.k_t - 1) * (9.0 + ceil_log2(c.k_t) / 2.0) + c.acc_bits);
-  r.area_mm2.emplace_back("tile_adders", energy::adder_area_mm2(tech, tree_bits));
-  if (c.pe == PeStyle::mac)
-    r.area_mm2.emplace_back("tile_multipliers",
-                            energy::multiplier_area_mm2(tech, energy::Precision::int8, double(c.n_t) * c.k_t));
-  r.area_mm2.emplace_back("sram", energy::sram_area_mm2(tech, c.weight_buffer_kib + c.act_buffer_kib + c.out_buffer_kib));
-  const double lanes = double(c.ppu_lanes + c.vector_lanes);
-  r.area_mm2.emplace_back("ppu+vector", energy::multiplier_area_mm2(tech, energy::Precision::fp32, lanes) +
-                                            energy::adder_area_mm2(tech, 32.0 * lanes));
-  for (const auto& a : r.area_mm2) r.area_mm2_total += a.second;
-  r.energy_available = true;
-#endif
+  r.roofline = roofline(c, w);
+  r.floor_ratio = r.roofline.floor_cycles() > 0 ? double(s.cycles) / r.roofline.floor_cycles() : 0;
+  r.mappings = gemm_mappings(c, w);
+  if (energy_available()) {
+    const AccountedEnergy e = account_energy(c, w, s, r.latency_s);
+    r.energy_pj = e.energy_pj;
+    r.energy_pj_total = e.total_pj;
+    r.gating_saved_pj = e.gating_saved_pj;
+    r.energy_per_token_pj = e.total_pj / double(std::max<int64_t>(1, w.tokens));
+    r.edp_js = e.total_pj * 1e-12 * r.latency_s;
+    r.area_mm2 = e.area_mm2;
+    r.area_mm2_total = e.area_mm2_total;
+    r.static_mw = e.static_mw;
+    r.energy_available = true;
+  }
   return r;
 }
 
@@ -114,7 +57,13 @@ std::string report_text(const SimReport& r) {
                    weight_mode_name(c.weights) + ", acc " + std::to_string(c.acc_bits) + " bit");
   line("buffers (KiB) w/a/o", num(c.weight_buffer_kib) + " / " + num(c.act_buffer_kib) + " / " + num(c.out_buffer_kib) +
                                   (c.double_buffer ? " (double-buffered)" : ""));
-  line("DRAM", num(c.dram_gbps) + " GB/s, " + num(c.dram_latency_ns) + " ns, " + std::to_string(c.dram_beat_bytes) + " B/beat");
+  line("DRAM", c.memory + ": " + num(c.dram_gbps) + " GB/s, " + num(c.dram_latency_ns) + " ns, " +
+                   std::to_string(c.dram_beat_bytes) + " B/beat, " + num(c.dram_pj_per_bit) + " pJ/bit, " +
+                   num(c.dram_background_mw) + " mW background");
+  line("DMA", std::to_string(c.dram_max_outstanding) + " outstanding, burst " +
+                  (c.dram_burst_bytes ? std::to_string(c.dram_burst_bytes) + " B" : std::string("= transfer")));
+  line("attention unit", std::to_string(c.attn_unit_macs) + " MACs/cycle, KV cache " + std::to_string(c.kv_bits) +
+                             " bit; LM head on " + c.lm_head_unit);
   line("clock / node", num(c.clock_mhz) + " MHz / " + c.node);
   o << "Performance\n";
   line("tokens", std::to_string(r.tokens));
@@ -125,13 +74,29 @@ std::string report_text(const SimReport& r) {
   line("tile compute cycles", std::to_string(s.tile_cycles));
   line("tile weight fill + cmd cycles", std::to_string(s.tile_overhead_cycles));
   line("vector unit cycles", std::to_string(s.vector_cycles));
-  line("act load / writeback cycles", std::to_string(s.act_load_cycles) + " / " + std::to_string(s.writeback_cycles));
+  line("attention unit cycles", std::to_string(s.attn_cycles));
+  line("writeback cycles", std::to_string(s.writeback_cycles));
   line("pipeline fill/drain cycles", std::to_string(s.pipeline_cycles));
   line("stall: tile waits on DRAM", std::to_string(s.stall_tile_wait_dram));
   line("stall: DMA waits on buffer", std::to_string(s.stall_dma_wait_buffer));
   line("stall: PPU-bound", std::to_string(s.stall_ppu));
+  o << "Roofline\n";
+  const Roofline& rf = r.roofline;
+  line("compulsory DRAM bytes", std::to_string(rf.compulsory_bytes) + " (weights " + std::to_string(rf.weight_bytes) +
+                                    ", KV r/w " + std::to_string(rf.kv_read_bytes) + " / " +
+                                    std::to_string(rf.kv_write_bytes) + ", in/out " + std::to_string(rf.act_bytes) +
+                                    " / " + std::to_string(rf.out_bytes) + ")");
+  line("memory floor (cycles)", num(rf.memory_floor_cycles));
+  line("compute floor (cycles)", num(rf.compute_floor_cycles));
+  line("latency / max(floors)", num(r.floor_ratio, "%.3f"));
+  line("DRAM bytes / compulsory",
+       num(rf.compulsory_bytes ? double(s.dram_read_bytes + s.dram_write_bytes) / double(rf.compulsory_bytes) : 0, "%.3f"));
+  o << "Mapping\n";
+  for (const auto& m : r.mappings) line(m.first.c_str(), m.second);
   o << "Traffic\n";
   line("DRAM read / write (bytes)", std::to_string(s.dram_read_bytes) + " / " + std::to_string(s.dram_write_bytes));
+  line("DRAM weights (bytes)", std::to_string(s.dram_weight_bytes));
+  line("DRAM KV cache r/w (bytes)", std::to_string(s.dram_kv_read_bytes) + " / " + std::to_string(s.dram_kv_write_bytes));
   line("weight buf r/w (bytes)", std::to_string(s.weight_buf_read_bytes) + " / " + std::to_string(s.weight_buf_write_bytes));
   line("act buf r/w (bytes)", std::to_string(s.act_buf_read_bytes) + " / " + std::to_string(s.act_buf_write_bytes));
   line("out buf r/w (bytes)", std::to_string(s.out_buf_read_bytes) + " / " + std::to_string(s.out_buf_write_bytes));
@@ -140,6 +105,7 @@ std::string report_text(const SimReport& r) {
     for (const auto& e : r.energy_pj) line(e.first.c_str(), num(e.second));
     line("total", num(r.energy_pj_total));
     line("zero gating saved", num(r.gating_saved_pj));
+    line("static power (mW)", num(r.static_mw));
     line("energy / token (uJ)", num(r.energy_per_token_pj * 1e-6));
     line("EDP (J*s)", num(r.edp_js));
     o << "Area (mm^2)\n";
@@ -167,6 +133,19 @@ std::string report_json(const SimReport& r) {
     if (std::string(f.name) != "cycles") counters[f.name] = s.*f.member;
   counters["vector_ops"] = s.vector_ops;
   j["counters"] = counters;
+  const Roofline& rf = r.roofline;
+  j["roofline"] = {{"compulsory_dram_bytes", rf.compulsory_bytes},
+                   {"weight_bytes", rf.weight_bytes},
+                   {"kv_read_bytes", rf.kv_read_bytes},
+                   {"kv_write_bytes", rf.kv_write_bytes},
+                   {"input_bytes", rf.act_bytes},
+                   {"output_bytes", rf.out_bytes},
+                   {"memory_floor_cycles", rf.memory_floor_cycles},
+                   {"compute_floor_cycles", rf.compute_floor_cycles},
+                   {"latency_over_floor", r.floor_ratio}};
+  nlohmann::ordered_json maps;
+  for (const auto& m : r.mappings) maps[m.first] = m.second;
+  j["mapping"] = maps;
   if (r.energy_available) {
     nlohmann::ordered_json e, a;
     for (const auto& x : r.energy_pj) e[x.first] = x.second;
@@ -176,6 +155,7 @@ std::string report_json(const SimReport& r) {
     j["gating_saved_pj"] = r.gating_saved_pj;
     j["energy_per_token_pj"] = r.energy_per_token_pj;
     j["edp_js"] = r.edp_js;
+    j["static_mw"] = r.static_mw;
     j["area_mm2"] = a;
     j["area_mm2_total"] = r.area_mm2_total;
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/accel_config.h"
+#include "sim/systemc/accounting.h"
 #include "sim/systemc/machine.h"
 #include "sim/systemc/workload.h"
 
@@ -19,6 +20,10 @@ struct SimReport {
   SimCounters counters;
   double latency_s = 0;
   double utilization = 0;        // useful tile ops / (N_T*K_T*cycles)
+  Roofline roofline;             // compulsory bytes and floors (accounting.h)
+  double floor_ratio = 0;        // cycles / max(memory floor, compute floor): >= 1
+  std::vector<std::pair<std::string, std::string>> mappings;  // per GEMM name
+  double static_mw = 0;
   std::vector<std::pair<std::string, double>> energy_pj;  // by component
   double energy_pj_total = 0;
   double gating_saved_pj = 0;

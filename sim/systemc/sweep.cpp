@@ -33,7 +33,17 @@ std::string cell(const std::string& json_text) {
 }
 
 const char* kEnergyColumns[] = {"adders", "multipliers", "registers", "sram.weight", "sram.act",
-                                "sram.out", "dram", "ppu", "vector"};
+                                "sram.out", "dram", "ppu", "vector", "static.chip", "static.dram"};
+
+// A point that names a memory preset takes the preset's DRAM numbers, not the base config's
+// (unless the sweep itself sets them).
+void apply(io::Json& cfg, const std::vector<std::string>& fields, const std::vector<std::string>& vals) {
+  const bool sets_memory = std::find(fields.begin(), fields.end(), "memory") != fields.end();
+  if (sets_memory)
+    for (const char* k : {"dram_gbps", "dram_latency_ns", "dram_pj_per_bit", "dram_background_mw"})
+      if (std::find(fields.begin(), fields.end(), k) == fields.end()) cfg.erase(k);
+  for (size_t f = 0; f < fields.size(); ++f) cfg[fields[f]] = io::Json::parse(vals[f]);
+}
 }  // namespace
 
 SweepSpace parse_sweep(const std::string& text, const std::string& file) {
@@ -61,7 +71,7 @@ SweepSpace parse_sweep(const std::string& text, const std::string& file) {
   for (size_t f = 0; f < s.fields.size(); ++f)
     for (const std::string& v : s.values[f]) {
       io::Json cfg = io::Json::parse(AccelConfig{}.to_json_text());
-      cfg[s.fields[f]] = io::Json::parse(v);
+      apply(cfg, {s.fields[f]}, {v});
       if (s.fields[f] == "pe" && cfg["pe"] == "lut") cfg["k_t"] = cfg["lut_group"].get<int>() * 8;
       AccelConfig::from_json_text(cfg.dump(), file);
     }
@@ -88,15 +98,15 @@ std::vector<std::string> SweepSpace::point_values(int64_t index) const {
 
 AccelConfig SweepSpace::point_config(const AccelConfig& base, int64_t index) const {
   io::Json cfg = io::Json::parse(base.to_json_text());
-  const auto vals = point_values(index);
-  for (size_t f = 0; f < fields.size(); ++f) cfg[fields[f]] = io::Json::parse(vals[f]);
+  apply(cfg, fields, point_values(index));
   return AccelConfig::from_json_text(cfg.dump(), file + " (design point " + std::to_string(index) + ")");
 }
 
 std::vector<std::string> dse_header(const SweepSpace& space) {
   std::vector<std::string> h{"index"};
   for (const auto& f : space.fields) h.push_back(f);
-  for (const char* c : {"cycles", "latency_s", "utilization", "dram_bytes"}) h.push_back(c);
+  for (const char* c : {"cycles", "latency_s", "utilization", "dram_bytes", "compulsory_dram_bytes", "latency_over_floor"})
+    h.push_back(c);
   for (const char* e : kEnergyColumns) h.push_back(std::string("energy_pj.") + e);
   for (const char* c : {"energy_pj", "energy_per_token_pj", "edp_js", "area_mm2", "pareto"}) h.push_back(c);
   return h;
@@ -109,6 +119,8 @@ std::vector<std::string> dse_row(const SweepSpace& space, int64_t index, const S
   row.push_back(num(r.latency_s));
   row.push_back(num(r.utilization));
   row.push_back(std::to_string(r.counters.dram_read_bytes + r.counters.dram_write_bytes));
+  row.push_back(std::to_string(r.roofline.compulsory_bytes));
+  row.push_back(num(r.floor_ratio));
   for (const char* e : kEnergyColumns) {
     double v = 0;
     for (const auto& c : r.energy_pj)

@@ -73,7 +73,12 @@ struct Dma : sc_core::sc_module {
   explicit Dma(sc_core::sc_module_name n) : sc_module(n), socket("socket") {}
   // Blocking transfer of `bytes` over the channel; returns when the data has arrived.
   void transfer(bool write, int64_t bytes, std::vector<Segment> segments) {
-    if (bytes <= 0) return;
+    wait(cycles(issue(write, bytes, std::move(segments))));
+  }
+  // Starts a transfer without waiting; returns the cycles until its data has arrived (the
+  // caller overlaps them with other work and waits at least that long).
+  int64_t issue(bool write, int64_t bytes, std::vector<Segment> segments = {}) {
+    if (bytes <= 0) return 0;
     tlm::tlm_generic_payload tr;
     GatherExtension ext;
     ext.segments = std::move(segments);
@@ -86,21 +91,23 @@ struct Dma : sc_core::sc_module {
     sc_time delay = SC_ZERO_TIME;
     socket->b_transport(tr, delay);
     tr.clear_extension(&ext);
-    wait(delay);
+    return int64_t(delay.to_seconds() * 1e9 + 0.5);
   }
 };
 
 // A functional GEMM's DRAM image, built on the host before the run (so bad operands are
 // reported there): activations row-major at 0, then each unit's weights packed contiguously in
-// unit order (the layout a compiler for this machine would emit).
+// unit order (the layout a compiler for this machine would emit; units of later row blocks that
+// find their weights on chip get a copy here that the DMA never moves).
 struct GemmImage {
   std::vector<uint8_t> memory;
   std::vector<uint64_t> unit_weight_addr;  // DRAM address of each unit's packed codes
   int32_t* acc = nullptr;
 };
 
-GemmImage make_image(const AccelConfig& c, const GemmCommand& g, const GemmOperands& op) {
-  const GemmPlan p = plan_gemm(c, g);
+GemmImage make_image(const AccelConfig& c, const GemmCommand& g, const GemmOperands& op, bool resident) {
+  const GemmPlan p = plan_gemm(c, g, resident);
+  if (p.exec != ExecUnit::tile) fail("systemc", g.name, "functional GEMMs run on the tile");
   if (p.wbits != 1 && p.wbits != 2) fail("systemc", g.name, "functional GEMMs need 1- or 2-bit weights");
   GemmImage im;
   im.acc = op.acc;
@@ -132,6 +139,7 @@ GemmImage make_image(const AccelConfig& c, const GemmCommand& g, const GemmOpera
 // What the controller hands the DMA stream and the tile for one GEMM.
 struct GemmJob {
   GemmPlan plan;
+  bool resident = false;
   std::vector<Unit> units;
   const GemmImage* image = nullptr;  // functional job when set
 };
@@ -152,7 +160,7 @@ struct Top : sc_core::sc_module {
 
   // Buffers: two weight slots (+ streamed activation slices), the resident activation
   // buffer, the output buffer (int32 accumulators in functional jobs).
-  std::vector<uint8_t> wslot[2], aslot[2], act_buf;
+  std::vector<uint8_t> wslot[2], aslot[2], atile[2];
   GemmJob* cur = nullptr;
   int free_slots = 0;
   sc_core::sc_event stream_start, slot_freed, tile_done;
@@ -174,6 +182,7 @@ struct Top : sc_core::sc_module {
         wait(SC_ZERO_TIME);
       }
       if (clocked) clocked->reset();  // before the job's first cycle: not counted
+      const bool resident = weights_fit_on_chip(*cfg, *workload);
       const int64_t t0 = now_cycles();
       for (size_t i = 0; i < workload->commands.size(); ++i) {
         const Command& cmd = workload->commands[i];
@@ -181,9 +190,12 @@ struct Top : sc_core::sc_module {
         for (int64_t r = 0; r < cmd.repeat; ++r) {
           if (cmd.kind == Command::Kind::vector) {
             run_vector(cmd.vec);
+          } else if (plan_gemm(*cfg, cmd.gemm, resident).exec == ExecUnit::attn_unit) {
+            run_attn(plan_gemm(*cfg, cmd.gemm, resident));
           } else {
             GemmJob job;
-            job.plan = plan_gemm(*cfg, cmd.gemm);
+            job.plan = plan_gemm(*cfg, cmd.gemm, resident);
+            job.resident = resident;
             for (int64_t j = 0; j < job.plan.units(); ++j) job.units.push_back(job.plan.unit(*cfg, j));
             job.image = image;
             run_gemm(job);
@@ -203,6 +215,23 @@ struct Top : sc_core::sc_module {
     stats.commands += 1;
   }
 
+  // Attention unit: the operand streams in while the MAC array runs, then the outputs leave.
+  void run_attn(const GemmPlan& p) {
+    stats.commands += 1;
+    const int64_t t = now_cycles();
+    const int64_t w = p.weights_resident ? 0 : p.weight_bytes;
+    const int64_t read = dma.issue(false, w + p.act_bytes);
+    wait(cycles(std::max(read, p.attn_compute_cycles(*cfg))));
+    stats.attn_cycles += now_cycles() - t;
+    if (p.kv_operand) stats.dram_kv_read_bytes += w; else stats.dram_weight_bytes += w;
+    stats.act_buf_write_bytes += w + p.act_bytes;
+    stats.act_buf_read_bytes += w + p.act_bytes;
+    if (p.kv_operand && cfg->kv_bits == 16) stats.attn_fp16_macs += p.macs; else stats.attn_int8_macs += p.macs;
+    const int64_t t1 = now_cycles();
+    dma.transfer(true, p.out_bytes, {});
+    stats.writeback_cycles += now_cycles() - t1;
+  }
+
   void run_gemm(GemmJob& job) {
     const GemmPlan& p = job.plan;
     stats.commands += 1;
@@ -210,15 +239,6 @@ struct Top : sc_core::sc_module {
     // command see the same operands.
     dram.memory = job.image ? const_cast<uint8_t*>(job.image->memory.data()) : nullptr;
     if (job.image) std::fill(job.image->acc, job.image->acc + p.T * p.N, 0);
-    if (p.acts_resident) {
-      const int64_t t = now_cycles();
-      if (job.image) act_buf.resize(size_t(p.act_bytes));
-      std::vector<Segment> seg;
-      if (job.image) seg.push_back({0, 1, p.act_bytes, p.act_bytes, act_buf.data()});
-      dma.transfer(false, p.act_bytes, seg);
-      stats.act_buf_write_bytes += p.act_bytes;
-      stats.act_load_cycles += now_cycles() - t;
-    }
     cur = &job;
     free_slots = int(p.slots);
     stream_start.notify(SC_ZERO_TIME);
@@ -230,9 +250,10 @@ struct Top : sc_core::sc_module {
       wait(cycles(pipe));
       stats.pipeline_cycles += pipe;
     }
-    // PPU output (int8) leaves through the output buffer to DRAM.
+    // PPU output (int8, or K/V at kv_bits, or logits) leaves through the output buffer to DRAM.
     const int64_t t = now_cycles();
     stats.out_buf_read_bytes += p.out_bytes;
+    if (p.kv_output) stats.dram_kv_write_bytes += p.out_bytes;
     dma.transfer(true, p.out_bytes, {});
     stats.writeback_cycles += now_cycles() - t;
     cur = nullptr;
@@ -251,21 +272,26 @@ struct Top : sc_core::sc_module {
         --free_slots;
         stats.stall_dma_wait_buffer += now_cycles() - t;
         const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
-        const int64_t wbytes = ceil_div(u.n_cols * k_len * p.wbits, 8);
-        const int64_t abytes = p.acts_resident ? 0 : p.T * k_len;
         std::vector<Segment> seg;
         if (job.image) {
           const size_t s = j % 2;
-          wslot[s].resize(size_t(wbytes));
-          seg.push_back({job.image->unit_weight_addr[j], 1, wbytes, wbytes, wslot[s].data()});
-          if (abytes) {
-            aslot[s].resize(size_t(abytes));
-            seg.push_back({uint64_t(k0), p.T, k_len, p.K, aslot[s].data()});
+          if (u.weight_bytes) {
+            wslot[s].resize(size_t(u.weight_bytes));
+            seg.push_back({job.image->unit_weight_addr[j], 1, u.weight_bytes, u.weight_bytes, wslot[s].data()});
+          }
+          if (u.act_bytes && p.stream_acts) {
+            aslot[s].resize(size_t(u.act_bytes));
+            seg.push_back({uint64_t(u.t0 * p.K + k0), u.rows, k_len, p.K, aslot[s].data()});
+          } else if (u.act_bytes) {
+            std::vector<uint8_t>& tile_buf = atile[size_t(u.act_tile % 2)];
+            tile_buf.resize(size_t(u.act_bytes));
+            seg.push_back({uint64_t(u.t0 * p.K + u.ka0), u.rows, u.ka_len, p.K, tile_buf.data()});
           }
         }
-        dma.transfer(false, wbytes + abytes, seg);
-        stats.weight_buf_write_bytes += wbytes;
-        stats.act_buf_write_bytes += abytes;
+        dma.transfer(false, u.dma_bytes, seg);
+        stats.weight_buf_write_bytes += u.weight_bytes;
+        stats.dram_weight_bytes += u.weight_bytes;
+        stats.act_buf_write_bytes += u.act_bytes;
         ready.write(int64_t(j));
       }
     }
@@ -285,12 +311,12 @@ struct Top : sc_core::sc_module {
         const Unit& u = job.units[size_t(jj)];
         int64_t busy_cycles = 0;  // tile + overhead cycles of this unit
         if (clocked) {
-          const TileUnitCycles rc = clocked->run_unit(unit_work(job, u, j % 2));
+          const TileUnitCycles rc = clocked->run_unit(unit_work(job, u, j));
           stats.tile_cycles += rc.compute;
           stats.tile_overhead_cycles += rc.total - rc.compute;
           busy_cycles = rc.total;
         } else {
-          if (job.image) compute(job, u, j % 2);
+          if (job.image) compute(job, u, j);
           busy_cycles = u.tile_cycles + u.overhead_cycles;
           wait(cycles(busy_cycles));
           stats.tile_cycles += u.tile_cycles;
@@ -301,38 +327,51 @@ struct Top : sc_core::sc_module {
         if (ppu_stall) wait(cycles(ppu_stall));
         stats.stall_ppu += ppu_stall;
         const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
-        stats.gemm_ops += p.T * u.n_cols * k_len;
+        stats.gemm_ops += u.rows * u.n_cols * k_len * p.planes;
         stats.padded_ops += u.tile_cycles * cfg->n_t * cfg->k_t;
-        wbuf_read_bits += u.tile_cycles * cfg->n_t * cfg->k_t * p.wbits;
+        wbuf_read_bits += u.tile_cycles * cfg->n_t * cfg->k_t * std::min(p.wbits, 2);
         stats.act_buf_read_bytes += u.tile_cycles * cfg->k_t;
-        if (u.kt0 + u.kt_count == p.k_tiles) {  // slice complete: PPU rescales it
-          stats.ppu_ops += p.T * u.n_cols;
-          stats.out_buf_write_bytes += p.T * u.n_cols;
-        }
+        if (u.last_of_slice) stats.ppu_ops += u.rows * u.n_cols;  // slice complete: PPU rescales it
         ++free_slots;
         slot_freed.notify();
       }
       stats.weight_buf_read_bytes += ceil_div(wbuf_read_bits, 8);
+      stats.out_buf_write_bytes += p.out_bytes;
       tile_done.notify();
     }
   }
 
-  // The unit as the clocked tile sees it: the same slot bytes the model's own tile reads.
-  TileUnitWork unit_work(const GemmJob& job, const Unit& u, size_t slot) {
+  // Where unit j's packed codes are: the slot the DMA filled, or (weights on chip) the image.
+  const uint8_t* unit_codes(const GemmJob& job, const Unit& u, size_t j) {
+    return u.weight_bytes ? wslot[j % 2].data() : job.image->memory.data() + job.image->unit_weight_addr[j];
+  }
+  // Unit j's activations: row t of the unit at acts + t * stride.
+  const int8_t* unit_acts(const GemmJob& job, const Unit& u, size_t j, int64_t* stride) {
+    const GemmPlan& p = job.plan;
+    const int64_t k0 = u.kt0 * cfg->k_t;
+    if (p.stream_acts) {
+      *stride = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
+      return reinterpret_cast<const int8_t*>(aslot[j % 2].data());
+    }
+    *stride = u.ka_len;
+    return reinterpret_cast<const int8_t*>(atile[size_t(u.act_tile % 2)].data()) + (k0 - u.ka0);
+  }
+
+  // The unit as the clocked tile sees it: the same buffer bytes the model's own tile reads.
+  // Bit-serial units (more than 2 weight bits: timing only) run one pass per bit plane.
+  TileUnitWork unit_work(const GemmJob& job, const Unit& u, size_t j) {
     const GemmPlan& p = job.plan;
     const int64_t k0 = u.kt0 * cfg->k_t;
     TileUnitWork w;
-    w.T = p.T;
+    w.T = u.rows * p.planes;
     w.k_steps = u.kt_count;
     w.k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
     w.n_cols = u.n_cols;
-    w.wbits = p.wbits;
+    w.wbits = std::min(p.wbits, 2);
     if (job.image) {
-      w.codes = wslot[slot].data();
-      w.acts = p.acts_resident ? reinterpret_cast<const int8_t*>(act_buf.data()) + k0
-                               : reinterpret_cast<const int8_t*>(aslot[slot].data());
-      w.act_stride = p.acts_resident ? p.K : w.k_len;
-      w.acc = job.image->acc + u.n0;
+      w.codes = unit_codes(job, u, j);
+      w.acts = unit_acts(job, u, j, &w.act_stride);
+      w.acc = job.image->acc + u.t0 * p.N + u.n0;
       w.acc_stride = p.N;
     }
     return w;
@@ -340,13 +379,14 @@ struct Top : sc_core::sc_module {
 
   // Adder-only accumulation of one unit: weight code 01 adds, 11 subtracts, 00 skips (b1.58);
   // binary: bit 0 adds, 1 subtracts.
-  void compute(GemmJob& job, const Unit& u, size_t slot) {
+  void compute(GemmJob& job, const Unit& u, size_t j) {
     const GemmPlan& p = job.plan;
     const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
-    const uint8_t* codes = wslot[slot].data();
-    for (int64_t t = 0; t < p.T; ++t) {
-      const int8_t* a = p.acts_resident ? reinterpret_cast<const int8_t*>(act_buf.data()) + t * p.K + k0
-                                        : reinterpret_cast<const int8_t*>(aslot[slot].data()) + t * k_len;
+    const uint8_t* codes = unit_codes(job, u, j);
+    int64_t stride = 0;
+    const int8_t* acts = unit_acts(job, u, j, &stride);
+    for (int64_t t = 0; t < u.rows; ++t) {
+      const int8_t* a = acts + t * stride;
       for (int64_t c = 0; c < u.n_cols; ++c) {
         int32_t sum = 0;
         for (int64_t k = 0; k < k_len; ++k) {
@@ -356,7 +396,7 @@ struct Top : sc_core::sc_module {
           else if (code == 1) sum += a[k];
           else if (code == 3) sum -= a[k];
         }
-        int32_t& out = job.image->acc[t * p.N + u.n0 + c];
+        int32_t& out = job.image->acc[(u.t0 + t) * p.N + u.n0 + c];
         out = int32_t(uint32_t(out) + uint32_t(sum));  // the accumulator wraps like the hardware's
       }
     }
@@ -385,7 +425,9 @@ SimCounters run_job(const AccelConfig& c, const Workload& w, const std::vector<c
   if (t.clocked)
     for (const Command& cmd : w.commands)
       if (cmd.kind == Command::Kind::gemm) {
-        const std::string why = t.clocked->unsupported(plan_gemm(c, cmd.gemm));
+        const GemmPlan p = plan_gemm(c, cmd.gemm, weights_fit_on_chip(c, w));
+        if (p.exec != ExecUnit::tile) continue;
+        const std::string why = t.clocked->unsupported(p);
         if (!why.empty()) fail("co-simulation", cmd.gemm.name, t.clocked->name() + ": " + why);
       }
   t.busy = true;
@@ -427,13 +469,14 @@ SimCounters systemc_run(const AccelConfig& c, const Workload& w, const std::vect
   std::vector<GemmImage> images;
   images.reserve(operands.size());
   std::vector<const GemmImage*> by_command(operands.size(), nullptr);
+  const bool resident = weights_fit_on_chip(c, w);
   for (size_t i = 0; i < operands.size(); ++i) {
     const GemmOperands& op = operands[i];
     if (!op.x_q && !op.w_q && !op.acc) continue;
     const Command& cmd = w.commands[i];
     if (cmd.kind != Command::Kind::gemm) fail("systemc", "operands", "command " + std::to_string(i) + " is not a GEMM");
     if (!op.x_q || !op.w_q || !op.acc) fail("systemc", cmd.gemm.name, "operands need x_q, w_q and acc");
-    images.push_back(make_image(c, cmd.gemm, op));
+    images.push_back(make_image(c, cmd.gemm, op, resident));
     by_command[i] = &images.back();
   }
   return run_job(c, w, &by_command, tile);

@@ -4,10 +4,11 @@
 
 namespace abacus::sim {
 
-void Workload::add_gemm(const std::string& n, int64_t T, int64_t K, int64_t N, int64_t repeat, int weight_bits) {
+void Workload::add_gemm(const std::string& n, int64_t T, int64_t K, int64_t N, int64_t repeat, int weight_bits,
+                        GemmRole role, int64_t macs) {
   Command c;
   c.kind = Command::Kind::gemm;
-  c.gemm = {n, T, K, N, weight_bits};
+  c.gemm = {n, T, K, N, weight_bits, role, macs};
   c.repeat = repeat;
   commands.push_back(c);
 }
@@ -29,20 +30,29 @@ constexpr double kRopeOps = 3;      // rotate pairs: 2 mul + 1 add per element (
 constexpr double kSoftmaxOps = 5;   // max, sub, exp, sum, div per score
 constexpr double kGluOps = 3;       // activation + gate multiply per element (silu ~2 ops)
 
-// One transformer block with T query rows, each attending on average to `keys_per_query`
-// keys. `scores` = total (query, key) pairs per head.
-void add_blocks(Workload& w, const ModelConfig& m, int64_t T, double scores) {
+// One transformer block over `seqs` sequences of `rows` new tokens each (T = seqs * rows),
+// attending to `keys` keys per sequence (causal over the new rows when `causal`). QK^T and AV
+// run per sequence and KV head: the `group` query heads that share a KV head form the rows of
+// one GEMM whose right operand is that head's K (V) cache.
+void add_blocks(Workload& w, const ModelConfig& m, int64_t seqs, int64_t rows, int64_t keys, bool causal) {
+  const int64_t T = seqs * rows;
+  const int64_t kvh = m.num_key_value_heads > 0 ? m.num_key_value_heads : m.num_attention_heads;
+  const int64_t group = m.num_attention_heads / kvh, hd = m.head_dim();
+  // (query, key) pairs per query head and sequence.
+  const int64_t pairs = causal ? rows * (rows + 1) / 2 + rows * (keys - rows) : rows * keys;
+  const double scores = double(seqs) * double(pairs);
   const int64_t d = m.hidden_size, f = m.intermediate_size, kv = m.kv_dim(), L = m.num_hidden_layers;
-  const double hd = double(m.head_dim()), heads = double(m.num_attention_heads);
+  const double heads = double(m.num_attention_heads);
   const double Td = double(T) * double(d), Tf = double(T) * double(f);
   const bool glu = m.ffn != FfnKind::gelu;
   w.add_vector("attn_norm+quant", Td * (kNormOps + kQuantOps), L);
   w.add_gemm("q", T, d, d, L);
-  w.add_gemm("k", T, d, kv, L);
-  w.add_gemm("v", T, d, kv, L);
+  w.add_gemm("k", T, d, kv, L, 0, GemmRole::kv_projection);
+  w.add_gemm("v", T, d, kv, L, 0, GemmRole::kv_projection);
   w.add_vector("rope", double(T) * double(d + kv) * kRopeOps, L);
-  // QK^T and AV in higher precision on the vector unit: one MUL+ADD (one op) per product.
-  w.add_vector("attention", heads * scores * (2 * hd + kSoftmaxOps), L);
+  w.add_gemm("qk", rows * group, hd, keys, L * kvh * seqs, 0, GemmRole::attn_scores, group * pairs * hd);
+  w.add_vector("softmax", heads * scores * kSoftmaxOps, L);
+  w.add_gemm("av", rows * group, keys, hd, L * kvh * seqs, 0, GemmRole::attn_values, group * pairs * hd);
   w.add_vector("o_norm+quant", Td * (kNormOps + kQuantOps), L);
   w.add_gemm("o", T, d, d, L);
   w.add_vector("residual", Td, L);
@@ -56,9 +66,8 @@ void add_blocks(Workload& w, const ModelConfig& m, int64_t T, double scores) {
 
 void add_head(Workload& w, const ModelConfig& m, int64_t rows) {
   w.add_vector("final_norm+quant", double(rows) * double(m.hidden_size) * (kNormOps + kQuantOps));
-  // The LM head stays high precision in BitNet; it runs on the tile with 8-bit weights (DRAM
-  // traffic of 8 bits per weight; tile cycles as for the ternary matrices).
-  w.add_gemm("lm_head", rows, m.hidden_size, m.vocab_size, 1, 8);
+  // The LM head stays high precision in BitNet: 8-bit weights, on the unit lm_head_unit names.
+  w.add_gemm("lm_head", rows, m.hidden_size, m.vocab_size, 1, 8, GemmRole::lm_head);
 }
 
 void check_model(const ModelConfig& m) {
@@ -75,7 +84,7 @@ Workload prefill_workload(const ModelConfig& m, int64_t tokens) {
   w.name = m.name;
   w.phase = "prefill";
   w.tokens = tokens;
-  add_blocks(w, m, tokens, double(tokens) * double(tokens + 1) / 2);  // causal pairs
+  add_blocks(w, m, 1, tokens, tokens, true);
   add_head(w, m, 1);
   return w;
 }
@@ -88,7 +97,7 @@ Workload decode_workload(const ModelConfig& m, int64_t batch, int64_t kv_len) {
   w.name = m.name;
   w.phase = "decode";
   w.tokens = batch;
-  add_blocks(w, m, batch, double(batch) * double(kv_len + 1));  // cache + the new token
+  add_blocks(w, m, batch, 1, kv_len + 1, false);  // the cache + the new token
   add_head(w, m, batch);
   return w;
 }

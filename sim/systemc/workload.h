@@ -12,10 +12,18 @@
 
 namespace abacus::sim {
 
+// What a GEMM is in the model; the plan (machine.h) maps it onto a unit with the config's
+// widths: projections run on the ternary tile; k/v projections also write the KV cache (their
+// outputs at kv_bits); QK^T and AV run on the attention unit with the K or V cache (at kv_bits,
+// read from DRAM) as their right operand; the LM head runs where lm_head_unit says.
+enum class GemmRole { projection, kv_projection, attn_scores, attn_values, lm_head };
+
 struct GemmCommand {
   std::string name;     // "q", "down", "lm_head", ...
   int64_t T = 0, K = 0, N = 0;
   int weight_bits = 0;  // stored bits per weight in DRAM; 0 = the config's (2 ternary, 1 binary)
+  GemmRole role = GemmRole::projection;
+  int64_t macs = 0;     // useful multiply-accumulates when fewer than T*K*N (causal attention)
 };
 
 struct VectorCommand {
@@ -38,7 +46,7 @@ struct Workload {
   std::vector<Command> commands;
 
   void add_gemm(const std::string& name, int64_t T, int64_t K, int64_t N, int64_t repeat = 1,
-                int weight_bits = 0);
+                int weight_bits = 0, GemmRole role = GemmRole::projection, int64_t macs = 0);
   void add_vector(const std::string& name, double ops, int64_t repeat = 1);
 };
 
