@@ -27,7 +27,7 @@ SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resid
     const int64_t slot_free = j >= p.slots ? comp_end_ring[(j - p.slots) & 1] : 0;
     const int64_t load_start = std::max(load_end, slot_free);
     s.stall_dma_wait_buffer += load_start - load_end;
-    load_end = load_start + dram_transfer_cycles(c, u.dma_bytes);
+    load_end = load_start + dram_transfer_cycles(c, u.dma_bytes, j > 0 && load_start == load_end);
     const int64_t comp_start = std::max(comp_end, load_end);
     s.stall_tile_wait_dram += comp_start - comp_end;
     comp_end = comp_start + u.step_cycles;

@@ -6,7 +6,7 @@
 
 namespace abacus::sim {
 
-int64_t dram_transfer_cycles(const AccelConfig& c, int64_t bytes) {
+int64_t dram_transfer_cycles(const AccelConfig& c, int64_t bytes, bool continuing) {
   if (bytes <= 0) return 0;
   const int64_t beat = c.dram_beat_bytes;
   const double bpc = c.dram_bytes_per_cycle();
@@ -29,7 +29,10 @@ int64_t dram_transfer_cycles(const AccelConfig& c, int64_t bytes) {
   const int64_t k = requests - 1;
   const double issue = k >= n ? end_full(k - n) : 0.0;
   const double prev = k >= 1 ? end_full(k - 1) : 0.0;
-  return int64_t(std::ceil(std::max(issue + lat, prev) + d_last - 1e-9));
+  // Continuing a busy stream, the first requests went out while the previous transfer's last
+  // n-1 were in flight: the whole timeline moves earlier by that lead (at most the latency).
+  const double lead = continuing ? std::min(lat, double(n - 1) * d) : 0.0;
+  return int64_t(std::ceil(std::max(issue + lat, prev) + d_last - lead - 1e-9));
 }
 
 const char* exec_unit_name(ExecUnit u) { return u == ExecUnit::tile ? "tile" : "attn-unit"; }
@@ -75,7 +78,7 @@ int64_t workload_weight_bytes(const AccelConfig& c, const Workload& w) {
   int64_t total = 0;
   for (const Command& cmd : w.commands)
     if (cmd.kind == Command::Kind::gemm && has_weights(cmd.gemm))
-      total += packed_bytes(cmd.gemm.K * cmd.gemm.N, weight_bits(c, cmd.gemm)) * cmd.repeat;
+      total += cmd.gemm.batch * packed_bytes(cmd.gemm.K * cmd.gemm.N, weight_bits(c, cmd.gemm)) * cmd.repeat;
   return total;
 }
 
@@ -90,7 +93,8 @@ GemmPlan plan_gemm(const AccelConfig& c, const GemmCommand& g, bool resident) {
   p.K = g.K;
   p.N = g.N;
   p.wbits = weight_bits(c, g);
-  p.macs = g.macs > 0 ? g.macs : g.T * g.K * g.N;
+  if (g.batch < 1) fail("workload", g.name, "batch must be >= 1");
+  p.macs = g.macs > 0 ? g.macs : g.batch * g.T * g.K * g.N;
   p.weights_resident = resident && has_weights(g);
   switch (g.role) {
     case GemmRole::projection: break;
@@ -104,14 +108,14 @@ GemmPlan plan_gemm(const AccelConfig& c, const GemmCommand& g, bool resident) {
       if (c.lm_head_unit == "attn-unit") p.exec = ExecUnit::attn_unit;
       break;
   }
-  p.weight_bytes = packed_bytes(g.K * g.N, p.wbits);
-  p.act_bytes = packed_bytes(g.T * g.K, p.in_bits);
-  p.out_bytes = packed_bytes(g.T * g.N, p.out_bits);
+  p.weight_bytes = g.batch * packed_bytes(g.K * g.N, p.wbits);
+  p.act_bytes = g.batch * packed_bytes(g.T * g.K, p.in_bits);
+  p.out_bytes = g.batch * packed_bytes(g.T * g.N, p.out_bits);
   if (p.exec == ExecUnit::attn_unit) {
     p.mapping = "attn-unit, operand streamed";
     return p;
   }
-  if (p.in_bits != 8) fail("workload", g.name, "tile GEMMs take int8 activations");
+  if (p.in_bits != 8 || g.batch != 1) fail("workload", g.name, "tile GEMMs take int8 activations, one GEMM per command");
   p.planes = p.wbits > 2 ? p.wbits : 1;
   p.n_tiles = ceil_div(g.N, c.n_t);
   p.k_tiles = ceil_div(g.K, c.k_t);

@@ -3,7 +3,9 @@
 //  - DRAM: a transfer of B bytes is a stream of requests (bursts of dram_burst_bytes, or one
 //    request when 0) with up to dram_max_outstanding in flight; each request returns latency
 //    after issue and its data then occupies the channel for its beats / bandwidth. One transfer
-//    at a time on the channel. dram_transfer_cycles is the closed form of that stream.
+//    at a time on the channel; a transfer the DMA issues back to back with the previous one
+//    (unit loads of a GEMM with a free slot) hides its first latency behind the previous
+//    transfer's last requests. dram_transfer_cycles is the closed form of that stream.
 //  - Tile: per token row it steps through the K_T-wide k-tiles of one N_T column slice, one
 //    per cycle (weights of more than 2 bits run bit-serially: one pass per bit plane). As in the
 //    RTL tile (rtl/README.md "Pipeline and cycle formula"), every unit also pays its weight fill
@@ -48,8 +50,10 @@ inline int ceil_log2(int64_t x) {
 inline int64_t tile_pipe_stages(const AccelConfig& c) { return 1 + (ceil_log2(c.k_t) + 1) / 2; }
 inline int64_t tile_pipeline_cycles(const AccelConfig& c) { return 1 + tile_pipe_stages(c) + 2; }
 
-// Channel occupancy of one DRAM transfer.
-int64_t dram_transfer_cycles(const AccelConfig& c, int64_t bytes);
+// Channel occupancy of one DRAM transfer. `continuing`: the DMA issues it back to back with the
+// previous one (no wait in between), so with requests in flight its first latency is hidden
+// behind the previous transfer's last requests.
+int64_t dram_transfer_cycles(const AccelConfig& c, int64_t bytes, bool continuing = false);
 
 // Stored bits per weight of a GEMM (the K/V cache for attention GEMMs).
 int weight_bits(const AccelConfig& c, const GemmCommand& g);

@@ -32,9 +32,11 @@ struct Segment {
 };
 struct GatherExtension : tlm::tlm_extension<GatherExtension> {
   std::vector<Segment> segments;
+  bool continuing = false;  // issued back to back with the previous transfer (machine.h)
   tlm::tlm_extension_base* clone() const override { return new GatherExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {
     segments = static_cast<const GatherExtension&>(other).segments;
+    continuing = static_cast<const GatherExtension&>(other).continuing;
   }
 };
 
@@ -63,7 +65,7 @@ struct Dram : sc_core::sc_module {
         }
       }
     }
-    delay += cycles(dram_transfer_cycles(*cfg, bytes));
+    delay += cycles(dram_transfer_cycles(*cfg, bytes, g && g->continuing));
     tr.set_response_status(tlm::TLM_OK_RESPONSE);
   }
 };
@@ -72,16 +74,17 @@ struct Dma : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Dma> socket;
   explicit Dma(sc_core::sc_module_name n) : sc_module(n), socket("socket") {}
   // Blocking transfer of `bytes` over the channel; returns when the data has arrived.
-  void transfer(bool write, int64_t bytes, std::vector<Segment> segments) {
-    wait(cycles(issue(write, bytes, std::move(segments))));
+  void transfer(bool write, int64_t bytes, std::vector<Segment> segments, bool continuing = false) {
+    wait(cycles(issue(write, bytes, std::move(segments), continuing)));
   }
   // Starts a transfer without waiting; returns the cycles until its data has arrived (the
   // caller overlaps them with other work and waits at least that long).
-  int64_t issue(bool write, int64_t bytes, std::vector<Segment> segments = {}) {
+  int64_t issue(bool write, int64_t bytes, std::vector<Segment> segments = {}, bool continuing = false) {
     if (bytes <= 0) return 0;
     tlm::tlm_generic_payload tr;
     GatherExtension ext;
     ext.segments = std::move(segments);
+    ext.continuing = continuing;
     tr.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     tr.set_address(0);
     tr.set_data_ptr(nullptr);
@@ -288,7 +291,7 @@ struct Top : sc_core::sc_module {
             seg.push_back({uint64_t(u.t0 * p.K + u.ka0), u.rows, u.ka_len, p.K, tile_buf.data()});
           }
         }
-        dma.transfer(false, u.dma_bytes, seg);
+        dma.transfer(false, u.dma_bytes, seg, j > 0 && now_cycles() == t);
         stats.weight_buf_write_bytes += u.weight_bytes;
         stats.dram_weight_bytes += u.weight_bytes;
         stats.act_buf_write_bytes += u.act_bytes;

@@ -5,10 +5,10 @@
 namespace abacus::sim {
 
 void Workload::add_gemm(const std::string& n, int64_t T, int64_t K, int64_t N, int64_t repeat, int weight_bits,
-                        GemmRole role, int64_t macs) {
+                        GemmRole role, int64_t macs, int64_t batch) {
   Command c;
   c.kind = Command::Kind::gemm;
-  c.gemm = {n, T, K, N, weight_bits, role, macs};
+  c.gemm = {n, T, K, N, weight_bits, role, macs, batch};
   c.repeat = repeat;
   commands.push_back(c);
 }
@@ -50,9 +50,11 @@ void add_blocks(Workload& w, const ModelConfig& m, int64_t seqs, int64_t rows, i
   w.add_gemm("k", T, d, kv, L, 0, GemmRole::kv_projection);
   w.add_gemm("v", T, d, kv, L, 0, GemmRole::kv_projection);
   w.add_vector("rope", double(T) * double(d + kv) * kRopeOps, L);
-  w.add_gemm("qk", rows * group, hd, keys, L * kvh * seqs, 0, GemmRole::attn_scores, group * pairs * hd);
+  // One batched command per layer: every (sequence, KV head) pair is an independent GEMM.
+  const int64_t batch = kvh * seqs, macs = batch * group * pairs * hd;
+  w.add_gemm("qk", rows * group, hd, keys, L, 0, GemmRole::attn_scores, macs, batch);
   w.add_vector("softmax", heads * scores * kSoftmaxOps, L);
-  w.add_gemm("av", rows * group, keys, hd, L * kvh * seqs, 0, GemmRole::attn_values, group * pairs * hd);
+  w.add_gemm("av", rows * group, keys, hd, L, 0, GemmRole::attn_values, macs, batch);
   w.add_vector("o_norm+quant", Td * (kNormOps + kQuantOps), L);
   w.add_gemm("o", T, d, d, L);
   w.add_vector("residual", Td, L);

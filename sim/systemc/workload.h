@@ -23,7 +23,8 @@ struct GemmCommand {
   int64_t T = 0, K = 0, N = 0;
   int weight_bits = 0;  // stored bits per weight in DRAM; 0 = the config's (2 ternary, 1 binary)
   GemmRole role = GemmRole::projection;
-  int64_t macs = 0;     // useful multiply-accumulates when fewer than T*K*N (causal attention)
+  int64_t macs = 0;     // useful multiply-accumulates when fewer than batch*T*K*N (causal attention)
+  int64_t batch = 1;    // independent GEMMs of this shape in one command (heads x sequences)
 };
 
 struct VectorCommand {
@@ -46,7 +47,7 @@ struct Workload {
   std::vector<Command> commands;
 
   void add_gemm(const std::string& name, int64_t T, int64_t K, int64_t N, int64_t repeat = 1,
-                int weight_bits = 0, GemmRole role = GemmRole::projection, int64_t macs = 0);
+                int weight_bits = 0, GemmRole role = GemmRole::projection, int64_t macs = 0, int64_t batch = 1);
   void add_vector(const std::string& name, double ops, int64_t repeat = 1);
 };
 

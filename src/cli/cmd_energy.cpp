@@ -9,6 +9,7 @@
 #include <string>
 
 #include "src/cli/command.h"
+#include "src/cli/energy_on_accel.h"
 #include "src/cli/options.h"
 #include "src/util/error.h"
 
@@ -110,7 +111,9 @@ int run(int argc, char** argv) {
       ("sram-kib", po::value<double>()->default_value(256), "on-chip buffer size (sets SRAM access energy)")
       ("weight-bits", po::value<double>()->default_value(2), "stored bits per ternary weight (2 packed, 1.58 ideal)")
       ("json", po::value<std::string>(), "write the per-token result as JSON")
-      ("list", "list technology nodes and reference models");
+      ("list", "list technology nodes and reference models")
+      ("accel", po::value<std::string>(), "with --config MODEL: energy per token on this accelerator configuration (sim/configs/*.json), by the simulator's accounting (equals abacus sim)")
+      ("batch", po::value<long long>()->default_value(1), "with --accel and --phase decode: sequences decoded together");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifndef ABACUS_ENERGY_AVAILABLE
@@ -132,6 +135,21 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (vm.count("csv")) abacus::fail("", "--csv", "only with --paper (use --json for a model)");
+  if (vm.count("accel")) {
+#ifdef ABACUS_SIM_AVAILABLE
+    if (!vm.count("config")) abacus::fail("", "--accel", "needs --config MODEL (a models/*.json configuration)");
+    const std::string ph = vm["phase"].as<std::string>();
+    if (ph != "prefill" && ph != "decode") abacus::fail("", "--phase", "must be prefill or decode");
+    const long long toks = vm["tokens"].as<long long>(), batch = vm["batch"].as<long long>();
+    if (toks <= 0) abacus::fail("", "--tokens", "must be positive");
+    if (batch <= 0) abacus::fail("", "--batch", "must be positive");
+    abacus::cli::energy_on_accel(vm["config"].as<std::string>(), vm["accel"].as<std::string>(), ph, toks, batch,
+                                 vm.count("json") ? vm["json"].as<std::string>() : "");
+    return 0;
+#else
+    abacus::fail("", "--accel", "this build has no simulator");
+#endif
+  }
   if (vm.count("config") && vm.count("model")) throw po::error("give --config FILE or --model NAME, not both");
   if (!vm.count("config") && !vm.count("model") && !vm.count("checkpoint") && !vm.count("trace"))
     throw po::error("give --paper, --config FILE, --model NAME, --checkpoint DIR or --trace FILE");

@@ -85,7 +85,7 @@ TEST_CASE("co-simulated RTL tile equals the SystemC tile model: results and ever
         CHECK(r.model_acc[0] == expected);
         const sim::GemmPlan p = sim::plan_gemm(c, wl.commands[0].gemm);
         chunked += p.chunks > 1;
-        streamed += !p.acts_resident;
+        streamed += p.stream_acts;
         ppu_stalls += r.rtl.stall_ppu > 0;
         dram_waits += r.rtl.stall_tile_wait_dram > 0;
         ++jobs;
