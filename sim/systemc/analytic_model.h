@@ -11,8 +11,10 @@
 
 namespace abacus::sim {
 
-SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resident = false);
+// `fast`: skip runs of identical units once the recurrence is in its periodic regime (exact;
+// false walks every unit, for tests).
+SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resident = false, bool fast = true);
 SimCounters analytic_vector(const AccelConfig& c, const VectorCommand& v);
-SimCounters analytic_run(const AccelConfig& c, const Workload& w);
+SimCounters analytic_run(const AccelConfig& c, const Workload& w, bool fast = true);
 
 }  // namespace abacus::sim

@@ -222,6 +222,28 @@ Unit GemmPlan::unit_at(const AccelConfig& c, int64_t j) const {
   return u;
 }
 
+int64_t GemmPlan::identical_units_after(const AccelConfig& c, int64_t j) const {
+  const int64_t per_full = act_ktiles / ktiles_per_chunk;
+  const int64_t last_kt = k_tiles - (act_chunks - 1) * act_ktiles;
+  const int64_t per_last = ceil_div(last_kt, ktiles_per_chunk);
+  const int64_t per_block = n_tiles * ((act_chunks - 1) * per_full + per_last);
+  int64_t r = j % per_block;
+  const int64_t full = (act_chunks - 1) * n_tiles * per_full;
+  int64_t wchunks;
+  if (r < full) {
+    r %= n_tiles * per_full;
+    wchunks = per_full;
+  } else {
+    r -= full;
+    wchunks = per_last;
+  }
+  if (wchunks != 1) return 0;
+  const int64_t nt = r;  // one chunk per slice: the unit index within the tile is the slice
+  if (nt < 1) return 0;  // the tile's first unit brings the activations
+  const int64_t last_full = N % c.n_t == 0 ? n_tiles - 1 : n_tiles - 2;
+  return std::max<int64_t>(0, last_full - nt);
+}
+
 int64_t GemmPlan::dram_read_bytes() const {
   if (exec == ExecUnit::attn_unit) return (weights_resident ? 0 : weight_bytes) + act_bytes;
   return tile_reads(*this);

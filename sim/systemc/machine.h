@@ -104,6 +104,9 @@ struct GemmPlan {
   int64_t units() const;
   Unit unit_at(const AccelConfig& c, int64_t j) const;
   Unit unit(const AccelConfig& c, int64_t j) const { return unit_at(c, j); }
+  // How many units right after unit j are guaranteed to equal it in bytes and cycles (a lower
+  // bound; 0 when unknown): the next full column slices of the same activation tile.
+  int64_t identical_units_after(const AccelConfig& c, int64_t j) const;
   // DRAM bytes of this plan (reads, writes) without running it.
   int64_t dram_read_bytes() const;
   // Attention-unit compute cycles.

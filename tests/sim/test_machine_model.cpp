@@ -310,3 +310,20 @@ TEST_CASE("bad DRAM, DMA, KV and unit fields are errors naming the file and fiel
   const AccelConfig round = AccelConfig::from_json_text(hbm.to_json_text(), "round.json");
   CHECK(round.to_json_text() == hbm.to_json_text());
 }
+
+TEST_CASE("the analytic shortcut over identical units is exact", "[sim][analytic]") {
+  for (const char* mname : {"b1.58-700M", "tiny-4m-b1.58"}) {
+    const ModelConfig m = model(mname);
+    for (const Workload& w : {prefill_workload(m, 128), decode_workload(m, 4, 256)})
+      for (const char* cname : {"default", "large-45nm", "tile-8x16", "hbm3-pipelined"}) {
+        AccelConfig c = config(cname);
+        for (bool db : {true, false}) {
+          c.double_buffer = db;
+          const SimCounters fast = analytic_run(c, w, true), slow = analytic_run(c, w, false);
+          INFO(mname << " " << w.phase << " " << cname << " db " << db);
+          CAPTURE(fast.differences(slow));
+          CHECK(fast == slow);
+        }
+      }
+  }
+}
