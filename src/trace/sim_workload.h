@@ -32,7 +32,9 @@ inline sim::Workload sim_workload(const TraceFile& trace, const TraceWorkload& w
                                             : sim::decode_workload(w.config, 1, s.pos);
     for (; next < w.gemms.size() && w.gemms[next].step == s.step; ++next) {
       const TraceGemm& g = w.gemms[next];
-      out.add_gemm(g.name, g.T, g.K, g.N);
+      // k and v outputs are KV-cache entries (written at the accelerator's kv_bits).
+      const bool kv = g.name == "k" || g.name == "v";
+      out.add_gemm(g.name, g.T, g.K, g.N, 1, 0, kv ? sim::GemmRole::kv_projection : sim::GemmRole::projection);
       if (records) records->push_back(int64_t(next));
     }
     for (const sim::Command& c : model.commands)

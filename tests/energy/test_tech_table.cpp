@@ -99,3 +99,12 @@ TEST_CASE("a valid table parses; malformed tables name file and field", "[energy
 
   CHECK_THROWS_AS(TechTable::from_json_text("{\"node\": ", "trunc.json"), abacus::Error);
 }
+
+TEST_CASE("shipped nodes give chip leakage per mm^2 with a source", "[energy][tech]") {
+  for (const char* node : {"7nm", "45nm"}) {
+    const TechTable t = TechTable::load(node);
+    CHECK(t.leakage_mw_per_mm2.value > 0);
+    CHECK_FALSE(t.leakage_mw_per_mm2.source.empty());
+  }
+  CHECK(TechTable::load("7nm").leakage_mw_per_mm2.value > TechTable::load("45nm").leakage_mw_per_mm2.value);
+}

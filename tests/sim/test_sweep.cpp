@@ -75,3 +75,20 @@ TEST_CASE("cartesian product order and shard+merge equals the unsharded run", "[
   CHECK(front < 12);
   CHECK_THROWS_AS(merge_dse({parts[0], parts[0]}, {"a", "b"}), Error);
 }
+
+TEST_CASE("a sweep over memory technologies takes each preset's DRAM numbers", "[dse]") {
+  const SweepSpace s = parse_sweep(R"({"memory": ["ddr5", "lpddr5x", "hbm3"], "dram_max_outstanding": [1, 16]})", "sweep.json");
+  REQUIRE(s.point_count() == 6);
+  AccelConfig base;
+  base.dram_gbps = 51.2;  // the base's own bandwidth must not leak into the presets' points
+  const AccelConfig hbm = s.point_config(base, 4);
+  CHECK(hbm.memory == "hbm3");
+  CHECK(hbm.dram_gbps == Approx(819.2));
+  CHECK(hbm.dram_max_outstanding == 1);
+  CHECK(s.point_config(base, 3).dram_gbps == Approx(68.3));
+  CHECK(s.point_config(base, 0).dram_background_mw == Approx(400));
+  // A sweep that sets a DRAM field next to memory keeps its value.
+  const SweepSpace both = parse_sweep(R"({"memory": ["ddr5"], "dram_gbps": [51.2]})", "sweep.json");
+  CHECK(both.point_config(AccelConfig{}, 0).dram_gbps == Approx(51.2));
+  CHECK_THROWS_WITH(parse_sweep(R"({"memory": ["sram9"]})", "sweep.json"), Catch::Contains("sram9"));
+}

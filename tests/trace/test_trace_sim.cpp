@@ -18,7 +18,7 @@ TEST_CASE("a trace becomes a sim workload", "[trace][sim]") {
   CHECK(s.tokens == 9);
   CHECK(s.weight_zero_fraction == Approx(w.zero_weight_mac_fraction));
   double traced_macs = 0;
-  int64_t traced = 0, vectors = 0, heads = 0;
+  int64_t traced = 0, vectors = 0, heads = 0, attention = 0;
   for (const auto& cmd : s.commands) {
     if (cmd.kind == sim::Command::Kind::vector) {
       ++vectors;
@@ -28,6 +28,10 @@ TEST_CASE("a trace becomes a sim workload", "[trace][sim]") {
       ++heads;
       continue;
     }
+    if (cmd.gemm.role == sim::GemmRole::attn_scores || cmd.gemm.role == sim::GemmRole::attn_values) {
+      ++attention;  // QK^T and AV from the model workload (the trace records BitLinear GEMMs only)
+      continue;
+    }
     ++traced;
     CHECK(cmd.repeat == 1);
     traced_macs += double(cmd.gemm.T) * double(cmd.gemm.K) * double(cmd.gemm.N);
@@ -35,6 +39,7 @@ TEST_CASE("a trace becomes a sim workload", "[trace][sim]") {
   CHECK(traced == int64_t(t.records().size()));
   CHECK(traced_macs == w.macs);
   CHECK(heads == 3);  // one LM head per step
+  CHECK(attention == 2 * 3);  // QK^T and AV per step
   CHECK(vectors > 0);
   // The commands of step 0 come first, in call order.
   CHECK(s.commands.front().kind == sim::Command::Kind::gemm);
