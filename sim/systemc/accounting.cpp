@@ -84,7 +84,7 @@ energy::ActionCounts action_counts(const AccelConfig& c, const Workload& w, cons
   a.add(Precision::fp16) += double(s.attn_fp16_macs);
   a.mul(Precision::int8) += double(s.attn_int8_macs);
   a.add(Precision::int32) += double(s.attn_int8_macs);
-  a.register_write_bytes = double(s.tile_cycles) * c.n_t * (c.acc_bits / 8.0);  // accumulators
+  a.register_write_bytes = double(s.padded_ops) / c.k_t * (c.acc_bits / 8.0);  // accumulators, per k-step and column
   a.register_read_bytes = a.register_write_bytes;
   a.sram.push_back({"weight", c.weight_buffer_kib, double(s.weight_buf_read_bytes), double(s.weight_buf_write_bytes)});
   a.sram.push_back({"act", c.act_buffer_kib, double(s.act_buf_read_bytes), double(s.act_buf_write_bytes)});

@@ -33,7 +33,7 @@ SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resid
     int64_t k = 1;
     const int64_t delta = new_c - c1;
     if (fast && j >= 2 && new_load_end - load_end == delta && c1 - c2 == delta && u.dma_bytes == prev.dma_bytes &&
-        u.step_cycles == prev.step_cycles && u.tile_cycles == prev.tile_cycles &&
+        u.step_cycles == prev.step_cycles && u.tile_cycles == prev.tile_cycles && u.k_steps == prev.k_steps &&
         u.overhead_cycles == prev.overhead_cycles && u.ppu_cycles == prev.ppu_cycles)
       k = 1 + p.identical_units_after(c, j);
     weight_bytes += k * u.weight_bytes;
@@ -42,6 +42,7 @@ SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resid
     s.stall_dma_wait_buffer += k * stall_dma;
     s.stall_tile_wait_dram += k * stall_tile;
     s.tile_overhead_cycles += k * u.overhead_cycles;
+    s.tile_cycles += k * u.tile_cycles;
     s.stall_ppu += k * (u.step_cycles - u.tile_cycles - u.overhead_cycles);
     load_end = new_load_end + (k - 1) * delta;
     c2 = k == 1 ? c1 : new_c + (k - 2) * delta;

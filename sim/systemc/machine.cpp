@@ -215,9 +215,11 @@ Unit GemmPlan::unit_at(const AccelConfig& c, int64_t j) const {
   }
   u.dma_bytes = u.weight_bytes + u.act_bytes;
   u.last_of_slice = a == act_chunks - 1 && wc == wchunks - 1;
-  u.tile_cycles = u.rows * u.kt_count * planes;
+  u.k_steps = u.rows * u.kt_count * planes;
+  const TileUnitTiming timing = tile_unit_timing(c, u.k_steps, u.kt_count);
+  u.tile_cycles = timing.compute;
+  u.overhead_cycles = timing.overhead;
   u.ppu_cycles = u.last_of_slice ? ceil_div(u.rows * u.n_cols, c.ppu_lanes) : 0;
-  u.overhead_cycles = u.kt_count + 2;
   u.step_cycles = std::max(u.tile_cycles + u.overhead_cycles, u.ppu_cycles);
   return u;
 }
@@ -251,11 +253,10 @@ int64_t GemmPlan::dram_read_bytes() const {
 
 void count_gemm_traffic(const AccelConfig& c, const GemmPlan& p, int64_t weight_bytes, int64_t act_bytes,
                         int64_t transfers, SimCounters& s) {
-  const int64_t tile_cycles = p.n_tiles * p.T * p.k_tiles * p.planes;
-  s.tile_cycles += tile_cycles;
+  const int64_t tile_cycles = p.n_tiles * p.T * p.k_tiles * p.planes;  // k-steps issued
   s.pipeline_cycles += tile_pipeline_cycles(c);
   s.gemm_ops += p.T * p.K * p.N * p.planes;  // bit-serial: one accumulation per bit plane
-  s.padded_ops += tile_cycles * c.n_t * c.k_t;
+  s.padded_ops += tile_cycles * c.n_t * c.k_t;  // lanes x k-steps, padding included
   s.dram_read_bytes += weight_bytes + act_bytes;
   s.dram_weight_bytes += weight_bytes;
   s.dram_write_bytes += p.out_bytes;

@@ -61,6 +61,18 @@ int weight_bits(const AccelConfig& c, const GemmCommand& g);
 enum class ExecUnit { tile, attn_unit };
 const char* exec_unit_name(ExecUnit u);
 
+// PE timing of one tile unit: the cycles its k-steps take to compute, and the per-unit overhead
+// (weight fill, commands). The adder tree takes one k-step per cycle and fills one k-step of
+// weights per cycle plus the LOAD_W/RUN command cycles (rtl/README.md). Other PE styles' timing
+// belongs here (one place, read by both models).
+struct TileUnitTiming {
+  int64_t compute = 0, overhead = 0;
+};
+inline TileUnitTiming tile_unit_timing(const AccelConfig& c, int64_t k_steps, int64_t kt_count) {
+  (void)c;
+  return {k_steps, kt_count + 2};
+}
+
 struct Unit {
   int64_t t0 = 0, rows = 0;      // row block
   int64_t n0 = 0, n_cols = 0;    // column slice
@@ -71,7 +83,8 @@ struct Unit {
   int64_t act_bytes = 0;         // activations the DMA brings with this unit
   int64_t dma_bytes = 0;         // weight_bytes + act_bytes
   bool last_of_slice = false;    // the slice's last chunk: the PPU rescales after it
-  int64_t tile_cycles = 0;       // rows * kt_count * bit planes
+  int64_t k_steps = 0;           // K_T-wide activation steps issued: rows * kt_count * bit planes
+  int64_t tile_cycles = 0;       // cycles the PE array computes them (tile_unit_timing)
   int64_t overhead_cycles = 0;   // weight fill (kt_count) + LOAD_W/RUN command cycles (2)
   int64_t ppu_cycles = 0;        // PPU rescale of the slice (after its last chunk; else 0)
   int64_t step_cycles = 0;       // max(tile + overhead cycles, PPU cycles of this unit)

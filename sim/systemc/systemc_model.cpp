@@ -331,9 +331,9 @@ struct Top : sc_core::sc_module {
         stats.stall_ppu += ppu_stall;
         const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
         stats.gemm_ops += u.rows * u.n_cols * k_len * p.planes;
-        stats.padded_ops += u.tile_cycles * cfg->n_t * cfg->k_t;
-        wbuf_read_bits += u.tile_cycles * cfg->n_t * cfg->k_t * std::min(p.wbits, 2);
-        stats.act_buf_read_bytes += u.tile_cycles * cfg->k_t;
+        stats.padded_ops += u.k_steps * cfg->n_t * cfg->k_t;
+        wbuf_read_bits += u.k_steps * cfg->n_t * cfg->k_t * std::min(p.wbits, 2);
+        stats.act_buf_read_bytes += u.k_steps * cfg->k_t;
         if (u.last_of_slice) stats.ppu_ops += u.rows * u.n_cols;  // slice complete: PPU rescales it
         ++free_slots;
         slot_freed.notify();
