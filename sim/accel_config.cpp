@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "src/io/atomic_file.h"
 #include "src/io/json_fields.h"
@@ -18,6 +19,9 @@ std::string memory_tech_dir() {
 
 MemoryPreset MemoryPreset::load(const std::string& name) {
   const std::string path = memory_tech_dir() + "/" + name + ".json";
+  // Sweeps parse a configuration per design point: read each preset file once.
+  static std::map<std::string, MemoryPreset> cache;
+  if (auto it = cache.find(path); it != cache.end()) return it->second;
   if (!std::filesystem::exists(path)) fail(path, "", "no memory technology preset '" + name + "'");
   io::Json j = io::parse_json(io::read_file(path), path);
   if (!j.is_object()) fail(path, "", "expected a JSON object");
@@ -39,6 +43,7 @@ MemoryPreset MemoryPreset::load(const std::string& name) {
   m.pj_per_bit = sourced("pj_per_bit");
   m.background_mw = sourced("background_mw");
   f.finish();
+  cache.emplace(path, m);
   return m;
 }
 
