@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "sim/systemc/pe_model.h"
+
 namespace abacus::sim {
 
 SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g) {
@@ -47,6 +49,7 @@ SimCounters analytic_vector(const AccelConfig& c, const VectorCommand& v) {
 }
 
 SimCounters analytic_run(const AccelConfig& c, const Workload& w) {
+  check_acc_width(c, w);
   SimCounters total;
   for (const Command& cmd : w.commands) {
     const SimCounters one = cmd.kind == Command::Kind::gemm ? analytic_gemm(c, cmd.gemm) : analytic_vector(c, cmd.vec);

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/systemc/pe_model.h"
+
 #ifdef ABACUS_SIM_HAS_ENERGY
 #include "energy/action_energy.h"
 #include "energy/tech_table.h"
@@ -41,12 +43,17 @@ energy::ActionCounts action_counts(const AccelConfig& c, const Workload& w, cons
       a.mul(Precision::int8) = ops;
       a.add(acc) = ops;
       break;
-    case PeStyle::lut:  // one table lookup-and-add per group of g activations
-      a.add(acc) = ops / c.lut_group;
+    case PeStyle::lut: {  // per tile beat (sim/systemc/pe_model.h); adds charged like the tree's
+      const LutBeatActions l = lut_beat_actions(c);
+      const double beats = double(s.tile_cycles);
+      a.add(acc) = beats * (l.table_adds + l.lookups /* negate */ + l.tree_adds + l.acc_adds);
+      a.register_write_bytes += beats * (l.table_reg_bits + l.lookup_reg_bits) / 8.0;
+      a.register_read_bytes += beats * l.lookup_reg_bits / 8.0;  // the multiplexers read the table
       break;
+    }
   }
-  a.register_write_bytes = double(s.tile_cycles) * c.n_t * (c.acc_bits / 8.0);  // accumulators
-  a.register_read_bytes = a.register_write_bytes;
+  a.register_write_bytes += double(s.tile_cycles) * c.n_t * (c.acc_bits / 8.0);  // accumulators
+  a.register_read_bytes += double(s.tile_cycles) * c.n_t * (c.acc_bits / 8.0);
   a.sram.push_back({"weight", c.weight_buffer_kib, double(s.weight_buf_read_bytes), double(s.weight_buf_write_bytes)});
   a.sram.push_back({"act", c.act_buffer_kib, double(s.act_buf_read_bytes), double(s.act_buf_write_bytes)});
   a.sram.push_back({"out", c.out_buffer_kib, double(s.out_buf_read_bytes), double(s.out_buf_write_bytes)});
@@ -77,11 +84,14 @@ SimReport make_report(const AccelConfig& c, const Workload& w, const SimCounters
   r.gating_saved_pj = e.gating_saved_pj;
   r.energy_per_token_pj = e.total_pj / double(std::max<int64_t>(1, w.tokens));
   r.edp_js = e.total_pj * 1e-12 * r.latency_s;
-  // Area: tile adders (tree adders of 9..9+log2(K_T) bits, ~ (9 + log2 K_T) wide on average
-  // over K_T-1 adders, plus one accumulator per column), multipliers for PE "mac", SRAM, and
-  // PPU / vector lanes as one FP32 multiplier + FP32-wide adder each.
-  const double tree_bits = double(c.n_t) * ((c.k_t - 1) * (9.0 + ceil_log2(c.k_t) / 2.0) + c.acc_bits);
-  r.area_mm2.emplace_back("tile_adders", energy::adder_area_mm2(tech, tree_bits));
+  // Area: the PE datapath in adder-bit equivalents (sim/systemc/pe_model.h: adders, pipeline
+  // registers, LUT multiplexers), multipliers for PE "mac", the tile's weight registers (one
+  // weight-buffer slot of k-steps, estimated as an SRAM macro), SRAM, and PPU / vector lanes
+  // as one FP32 multiplier + FP32-wide adder each.
+  const PeAreaBits pe = pe_area_bits(c, tile_max_ksteps(c));
+  r.area_mm2.emplace_back("tile_adders", energy::adder_area_mm2(tech, pe.adder_bits));
+  r.area_mm2.emplace_back("tile_registers", energy::adder_area_mm2(tech, pe.register_bits + pe.mux_bits));
+  r.area_mm2.emplace_back("tile_weight_store", energy::sram_area_mm2(tech, pe.weight_store_bits / 8192.0));
   if (c.pe == PeStyle::mac)
     r.area_mm2.emplace_back("tile_multipliers",
                             energy::multiplier_area_mm2(tech, energy::Precision::int8, double(c.n_t) * c.k_t));
