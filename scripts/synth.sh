@@ -4,18 +4,20 @@
 # NAND2-equivalent total.
 #
 #   scripts/synth.sh [--configs "4x8 8x16 16x32"] [--designs "..."] [--out rtl/synth/gates.csv]
-#                    [--max-ks N] [--check]
+#                    [--max-ks N] [--no-extrapolate] [--check]
 #
 # --check exits non-zero unless each config's ternary_tile has fewer cells and fewer NAND2-eq
 # than its mac_tile. Tiles are synthesized with MAX_KS = 2 and MAX_KS = 8 weight k-steps; the
 # weight registers grow linearly with MAX_KS, so the two runs give the NAND2-eq per k-step and
 # the CSV extrapolates the tile to the MAX_KS in use (--max-ks, default 256 = the Verilated
 # harness tiles) in nand2_eq_at_max_ks (flip-flop register file; an SRAM macro would be smaller).
+# --no-extrapolate synthesizes MAX_KS = 2 only (faster; the last three columns stay empty).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CONFIGS="4x8 8x16 16x32"
 DESIGNS="ternary_tile binary_tile mac_tile lut_tile_g2 lut_tile_g3 lut_tile_g4 lut_tile_g5 ternary_column binary_column mac_column"
 MAX_KS_USE=256
+KS_RUNS="2 8"
 OUT="$ROOT/rtl/synth/gates.csv"
 CHECK=0
 while [ $# -gt 0 ]; do
@@ -25,7 +27,8 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --check) CHECK=1; shift ;;
     --max-ks) MAX_KS_USE="$2"; shift 2 ;;
-    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
+    --no-extrapolate) KS_RUNS="2"; shift ;;
+    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
     *) echo "synth.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +45,7 @@ trap 'rm -rf "$WORK"' EXIT
 for cfg in $CONFIGS; do
   nt="${cfg%x*}"; kt="${cfg#*x}"
   for d in $DESIGNS; do
-   for MAX_KS in 2 8; do
+   for MAX_KS in $KS_RUNS; do
     case "$d" in *_column) [ $MAX_KS = 2 ] || continue ;; esac
     case "$d" in
       ternary_tile) top=ternary_tile; params="-set N_T $nt -set K_T $kt -set MAX_KS $MAX_KS" ;;
