@@ -4,6 +4,7 @@ module ternary_tile #(
   parameter N_T = 8,
   parameter K_T = 16,
   parameter ACC_W = 32,
+  parameter ACC_SAT = 0,
   parameter BINARY = 0,
   parameter MAX_KS = 64,
   parameter FIFO_DEPTH = 8
@@ -12,6 +13,7 @@ module ternary_tile #(
   input  wire                  rst_n,
   input  wire                  cmd_valid,
   output wire                  cmd_ready,
+  output wire                  cmd_error,
   input  wire [1:0]            cmd_op,
   input  wire [15:0]           cmd_tokens,
   input  wire [15:0]           cmd_ksteps,
@@ -25,9 +27,9 @@ module ternary_tile #(
   input  wire                  out_ready,
   output wire [N_T*ACC_W-1:0]  out_data
 );
-  gemm_tile #(.N_T(N_T), .K_T(K_T), .ACC_W(ACC_W), .ARCH(BINARY != 0 ? 1 : 0),
+  gemm_tile #(.N_T(N_T), .K_T(K_T), .ACC_W(ACC_W), .ACC_SAT(ACC_SAT), .ARCH(BINARY != 0 ? 1 : 0),
               .MAX_KS(MAX_KS), .FIFO_DEPTH(FIFO_DEPTH)) u_tile (
-    .clk(clk), .rst_n(rst_n), .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_op(cmd_op),
+    .clk(clk), .rst_n(rst_n), .cmd_valid(cmd_valid), .cmd_ready(cmd_ready), .cmd_error(cmd_error), .cmd_op(cmd_op),
     .cmd_tokens(cmd_tokens), .cmd_ksteps(cmd_ksteps), .w_valid(w_valid), .w_ready(w_ready),
     .w_data(w_data), .act_valid(act_valid), .act_ready(act_ready), .act_data(act_data),
     .out_valid(out_valid), .out_ready(out_ready), .out_data(out_data));

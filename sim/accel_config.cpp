@@ -57,6 +57,7 @@ const char* pe_style_name(PeStyle p) {
 }
 
 const char* weight_mode_name(WeightMode w) { return w == WeightMode::ternary ? "ternary" : "binary"; }
+const char* acc_overflow_name(AccOverflow o) { return o == AccOverflow::saturate ? "saturate" : "wrap"; }
 
 AccelConfig AccelConfig::from_json_text(const std::string& text, const std::string& file) {
   io::Json j = io::parse_json(text, file);
@@ -70,6 +71,8 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   c.weights = f.get_enum_or("weights", "ternary", {"ternary", "binary"}) == "binary" ? WeightMode::binary
                                                                                       : WeightMode::ternary;
   c.acc_bits = int(f.get_int_or("acc_bits", c.acc_bits, 16, 32));
+  c.acc_overflow = f.get_enum_or("acc_overflow", "wrap", {"wrap", "saturate"}) == "saturate" ? AccOverflow::saturate
+                                                                                             : AccOverflow::wrap;
   c.zero_gating = f.get_or<bool>("zero_gating", c.zero_gating);
   c.lut_group = int(f.get_int_or("lut_group", c.lut_group, 1, 8));
   if (f.has("weight_buffer_kib")) c.weight_buffer_kib = f.get_positive("weight_buffer_kib");
@@ -123,8 +126,8 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
     if (kib < min_kib)
       f.error(key, "is smaller than one DRAM burst (" + std::to_string(std::max(c.dram_burst_bytes, c.dram_beat_bytes)) +
                        " bytes)");
-  if (c.pe == PeStyle::lut && c.k_t % c.lut_group != 0)
-    f.error("k_t", "must be a multiple of lut_group for PE style \"lut\"");
+  // PE "lut" with k_t not a multiple of lut_group pads the last group with zero activations
+  // (rtl/lut_table.v), so any k_t is valid.
   return c;
 }
 
@@ -137,6 +140,7 @@ std::string AccelConfig::to_json_text() const {
                 {"pe", pe_style_name(pe)},
                 {"weights", weight_mode_name(weights)},
                 {"acc_bits", acc_bits},
+                {"acc_overflow", acc_overflow_name(acc_overflow)},
                 {"zero_gating", zero_gating},
                 {"lut_group", lut_group},
                 {"weight_buffer_kib", weight_buffer_kib},

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/acc_arith.h"
+
 namespace abacus::sim {
 
 enum class PeStyle { adder_tree, mac, lut };      // "adder-tree", "mac", "lut"
@@ -25,6 +27,7 @@ struct AccelConfig {
   PeStyle pe = PeStyle::adder_tree;
   WeightMode weights = WeightMode::ternary;
   int acc_bits = 32;          // accumulator width
+  AccOverflow acc_overflow = AccOverflow::wrap;  // per K_T-chunk add: wrap or saturate (sim/acc_arith.h)
   bool zero_gating = true;    // ternary zeros gate their adder inputs
   int lut_group = 4;          // g activations per lookup (PE style "lut")
   // Buffers (KiB).
@@ -70,5 +73,6 @@ struct AccelConfig {
 
 const char* pe_style_name(PeStyle p);
 const char* weight_mode_name(WeightMode w);
+const char* acc_overflow_name(AccOverflow o);
 
 }  // namespace abacus::sim

@@ -40,6 +40,7 @@ class RtlTileModule final : public sc_core::sc_module, public sim::ClockedTile {
     rtl_.rst_n(rst_n_);
     rtl_.cmd_valid(cmd_valid_);
     rtl_.cmd_ready(cmd_ready_);
+    rtl_.cmd_error(cmd_error_);
     rtl_.cmd_op(cmd_op_);
     rtl_.cmd_tokens(cmd_tokens_);
     rtl_.cmd_ksteps(cmd_ksteps_);
@@ -64,6 +65,7 @@ class RtlTileModule final : public sc_core::sc_module, public sim::ClockedTile {
     sc_core::sc_trace(tf, rst_n_, p + "rst_n");
     sc_core::sc_trace(tf, cmd_valid_, p + "cmd_valid");
     sc_core::sc_trace(tf, cmd_ready_, p + "cmd_ready");
+    sc_core::sc_trace(tf, cmd_error_, p + "cmd_error");
     sc_core::sc_trace(tf, cmd_op_, p + "cmd_op");
     sc_core::sc_trace(tf, cmd_tokens_, p + "cmd_tokens");
     sc_core::sc_trace(tf, cmd_ksteps_, p + "cmd_ksteps");
@@ -79,8 +81,14 @@ class RtlTileModule final : public sc_core::sc_module, public sim::ClockedTile {
   }
 
   bool matches(const sim::AccelConfig& c) const override {
-    const rtl::TileArch arch = c.weights == sim::WeightMode::binary ? rtl::TileArch::binary : rtl::TileArch::ternary;
-    return c.pe == sim::PeStyle::adder_tree && c.acc_bits == 32 && arch == shape_.arch && c.n_t == shape_.n_t &&
+    const rtl::TileArch arch = c.pe == sim::PeStyle::lut                 ? rtl::TileArch::lut
+                               : c.weights == sim::WeightMode::binary ? rtl::TileArch::binary
+                                                                      : rtl::TileArch::ternary;
+    if (c.pe == sim::PeStyle::lut && (c.weights == sim::WeightMode::binary || c.lut_group != shape_.lut_group))
+      return false;
+    // The model's unit results meet in its accumulators; only a 32-bit wrapping sum splits that way.
+    return c.pe != sim::PeStyle::mac && c.acc_bits == 32 && c.acc_overflow == sim::AccOverflow::wrap &&
+           shape_.acc_bits == 32 && !shape_.saturate && arch == shape_.arch && c.n_t == shape_.n_t &&
            c.k_t == shape_.k_t;
   }
 
@@ -181,6 +189,7 @@ class RtlTileModule final : public sc_core::sc_module, public sim::ClockedTile {
     cmd_valid_.write(true);
     until_fired(cmd_fire_, "command");
     cmd_valid_.write(false);
+    if (cmd_error_.read()) fail("co-simulation", name(), "the tile flagged an illegal command (cmd_error)");
   }
 
   // k-step s of every column: the slot's codes in the tile's 2-bit weight format (rtl/README.md);
@@ -242,7 +251,7 @@ class RtlTileModule final : public sc_core::sc_module, public sim::ClockedTile {
   // at a time, hence many writers.
   template <class T>
   using Signal = sc_core::sc_signal<T, sc_core::SC_MANY_WRITERS>;
-  Signal<bool> clk_{"clk"}, rst_n_{"rst_n"}, cmd_valid_{"cmd_valid"}, cmd_ready_{"cmd_ready"};
+  Signal<bool> clk_{"clk"}, rst_n_{"rst_n"}, cmd_valid_{"cmd_valid"}, cmd_ready_{"cmd_ready"}, cmd_error_{"cmd_error"};
   Signal<OpBits> cmd_op_{"cmd_op"};
   Signal<CountBits> cmd_tokens_{"cmd_tokens"}, cmd_ksteps_{"cmd_ksteps"};
   Signal<bool> w_valid_{"w_valid"}, w_ready_{"w_ready"};

@@ -1,4 +1,5 @@
 #include "sim/systemc/accounting.h"
+#include "sim/systemc/pe_model.h"
 
 #include <cmath>
 #include <map>
@@ -75,17 +76,23 @@ energy::ActionCounts action_counts(const AccelConfig& c, const Workload& w, cons
       a.mul(Precision::int8) = ops;
       a.add(acc) = ops;
       break;
-    case PeStyle::lut:  // one table lookup-and-add per group of g activations
-      a.add(acc) = ops / c.lut_group;
+    case PeStyle::lut: {  // per tile beat (sim/systemc/pe_model.h); adds charged like the tree's
+      const LutBeatActions l = lut_beat_actions(c);
+      const double beats = double(s.tile_cycles);
+      a.add(acc) = beats * (l.table_adds + l.lookups /* negate */ + l.tree_adds + l.acc_adds);
+      a.register_write_bytes += beats * (l.table_reg_bits + l.lookup_reg_bits) / 8.0;
+      a.register_read_bytes += beats * l.lookup_reg_bits / 8.0;  // the multiplexers read the table
       break;
+    }
   }
   // Attention unit: FP16 MACs on an FP16 cache, INT8 MACs into INT32 otherwise (and the LM head).
   a.mul(Precision::fp16) += double(s.attn_fp16_macs);
   a.add(Precision::fp16) += double(s.attn_fp16_macs);
   a.mul(Precision::int8) += double(s.attn_int8_macs);
   a.add(Precision::int32) += double(s.attn_int8_macs);
-  a.register_write_bytes = double(s.padded_ops) / c.k_t * (c.acc_bits / 8.0);  // accumulators, per k-step and column
-  a.register_read_bytes = a.register_write_bytes;
+  const double acc_reg_bytes = double(s.padded_ops) / c.k_t * (c.acc_bits / 8.0);  // accumulators, per k-step and column
+  a.register_write_bytes += acc_reg_bytes;
+  a.register_read_bytes += acc_reg_bytes;
   a.sram.push_back({"weight", c.weight_buffer_kib, double(s.weight_buf_read_bytes), double(s.weight_buf_write_bytes)});
   a.sram.push_back({"act", c.act_buffer_kib, double(s.act_buf_read_bytes), double(s.act_buf_write_bytes)});
   a.sram.push_back({"out", c.out_buffer_kib, double(s.out_buf_read_bytes), double(s.out_buf_write_bytes)});
@@ -107,12 +114,15 @@ AccountedEnergy account_energy(const AccelConfig& c, const Workload& w, const Si
   for (const auto& comp : e.components)
     r.energy_pj.emplace_back(comp.component, comp.component == "dram" ? dram_pj : comp.pj);
   r.gating_saved_pj = e.gating_saved_pj;
-  // Area: tile adders (tree adders of 9..9+log2(K_T) bits, ~ (9 + log2 K_T) wide on average
-  // over K_T-1 adders, plus one accumulator per column), multipliers for PE "mac", SRAM, PPU /
-  // vector lanes as one FP32 multiplier + FP32-wide adder each, and the attention unit's MACs
-  // (an FP16 multiplier and a 32-bit adder each; FP16 covers the INT8 modes).
-  const double tree_bits = double(c.n_t) * ((c.k_t - 1) * (9.0 + ceil_log2(c.k_t) / 2.0) + c.acc_bits);
-  r.area_mm2.emplace_back("tile_adders", energy::adder_area_mm2(tech, tree_bits));
+  // Area: the PE datapath in adder-bit equivalents (sim/systemc/pe_model.h: adders, pipeline
+  // registers, LUT multiplexers), multipliers for PE "mac", the tile's weight registers (one
+  // weight-buffer slot of k-steps, estimated as an SRAM macro), SRAM, PPU / vector lanes as one
+  // FP32 multiplier + FP32-wide adder each, and the attention unit's MACs (an FP16 multiplier
+  // and a 32-bit adder each; FP16 covers the INT8 modes).
+  const PeAreaBits pe = pe_area_bits(c, tile_max_ksteps(c));
+  r.area_mm2.emplace_back("tile_adders", energy::adder_area_mm2(tech, pe.adder_bits));
+  r.area_mm2.emplace_back("tile_registers", energy::adder_area_mm2(tech, pe.register_bits + pe.mux_bits));
+  r.area_mm2.emplace_back("tile_weight_store", energy::sram_area_mm2(tech, pe.weight_store_bits / 8192.0));
   if (c.pe == PeStyle::mac)
     r.area_mm2.emplace_back("tile_multipliers",
                             energy::multiplier_area_mm2(tech, energy::Precision::int8, double(c.n_t) * c.k_t));

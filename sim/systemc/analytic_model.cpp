@@ -1,6 +1,8 @@
 #include "sim/systemc/analytic_model.h"
 
 
+#include "sim/systemc/pe_model.h"
+
 namespace abacus::sim {
 
 SimCounters analytic_gemm(const AccelConfig& c, const GemmCommand& g, bool resident, bool fast) {
@@ -69,6 +71,7 @@ SimCounters analytic_vector(const AccelConfig& c, const VectorCommand& v) {
 }
 
 SimCounters analytic_run(const AccelConfig& c, const Workload& w, bool fast) {
+  check_acc_width(c, w);
   SimCounters total;
   const bool resident = weights_fit_on_chip(c, w);
   for (const Command& cmd : w.commands) {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "sim/accel_config.h"
+#include "sim/pe_pipeline.h"
 #include "sim/systemc/workload.h"
 
 namespace abacus::sim {
@@ -47,7 +48,7 @@ inline int ceil_log2(int64_t x) {
 }
 
 // Fill/drain latency of the tile pipeline in cycles (see above).
-inline int64_t tile_pipe_stages(const AccelConfig& c) { return 1 + (ceil_log2(c.k_t) + 1) / 2; }
+inline int64_t tile_pipe_stages(const AccelConfig& c) { return pe_pipe_stages(c.pe, c.k_t, c.lut_group); }
 inline int64_t tile_pipeline_cycles(const AccelConfig& c) { return 1 + tile_pipe_stages(c) + 2; }
 
 // Channel occupancy of one DRAM transfer. `continuing`: the DMA issues it back to back with the

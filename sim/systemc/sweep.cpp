@@ -72,7 +72,6 @@ SweepSpace parse_sweep(const std::string& text, const std::string& file) {
     for (const std::string& v : s.values[f]) {
       io::Json cfg = io::Json::parse(AccelConfig{}.to_json_text());
       apply(cfg, {s.fields[f]}, {v});
-      if (s.fields[f] == "pe" && cfg["pe"] == "lut") cfg["k_t"] = cfg["lut_group"].get<int>() * 8;
       AccelConfig::from_json_text(cfg.dump(), file);
     }
   return s;

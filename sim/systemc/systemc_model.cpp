@@ -11,6 +11,7 @@
 #include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
+#include "sim/systemc/pe_model.h"
 #include "src/util/error.h"
 
 namespace abacus::sim {
@@ -381,7 +382,8 @@ struct Top : sc_core::sc_module {
   }
 
   // Adder-only accumulation of one unit: weight code 01 adds, 11 subtracts, 00 skips (b1.58);
-  // binary: bit 0 adds, 1 subtracts.
+  // binary: bit 0 adds, 1 subtracts. Each K_T-wide k-tile's exact sum goes into the output's
+  // acc_bits accumulator (wrap or saturate, sim/acc_arith.h), as the PE does.
   void compute(GemmJob& job, const Unit& u, size_t j) {
     const GemmPlan& p = job.plan;
     const int64_t k0 = u.kt0 * cfg->k_t, k_len = std::min<int64_t>(u.kt_count * cfg->k_t, p.K - k0);
@@ -391,16 +393,20 @@ struct Top : sc_core::sc_module {
     for (int64_t t = 0; t < u.rows; ++t) {
       const int8_t* a = acts + t * stride;
       for (int64_t c = 0; c < u.n_cols; ++c) {
-        int32_t sum = 0;
-        for (int64_t k = 0; k < k_len; ++k) {
-          const int64_t bit = (c * k_len + k) * p.wbits;
-          const unsigned code = (codes[bit / 8] >> (bit % 8)) & ((1u << p.wbits) - 1);
-          if (p.wbits == 1) sum += code ? -a[k] : a[k];
-          else if (code == 1) sum += a[k];
-          else if (code == 3) sum -= a[k];
-        }
         int32_t& out = job.image->acc[(u.t0 + t) * p.N + u.n0 + c];
-        out = int32_t(uint32_t(out) + uint32_t(sum));  // the accumulator wraps like the hardware's
+        int64_t acc = out;
+        for (int64_t kc = 0; kc < k_len; kc += cfg->k_t) {
+          int64_t sum = 0;
+          for (int64_t k = kc; k < std::min<int64_t>(k_len, kc + cfg->k_t); ++k) {
+            const int64_t bit = (c * k_len + k) * p.wbits;
+            const unsigned code = (codes[bit / 8] >> (bit % 8)) & ((1u << p.wbits) - 1);
+            if (p.wbits == 1) sum += code ? -a[k] : a[k];
+            else if (code == 1) sum += a[k];
+            else if (code == 3) sum -= a[k];
+          }
+          acc = acc_add(acc, sum, cfg->acc_bits, cfg->acc_overflow);
+        }
+        out = int32_t(acc);
       }
     }
   }
@@ -418,6 +424,7 @@ Top& top() {
 
 SimCounters run_job(const AccelConfig& c, const Workload& w, const std::vector<const GemmImage*>* images,
                      TileImpl impl) {
+  check_acc_width(c, w);
   Top& t = top();
   t.cfg = &c;
   t.dram.cfg = &c;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/verilator/port_bits.h"
@@ -31,6 +32,11 @@ class TileDriver {
  public:
   TileDriver(const TileShape& s, const GemmRunOptions& opt) : s_(s), rng_(opt.seed), bp_(opt.backpressure) {
     ctx_ = std::make_unique<VerilatedContext>();
+    // --x-initial unique: registers without reset start at 0, or at random values of the seed.
+    if (opt.x_seed != 0) {
+      ctx_->randReset(2);
+      ctx_->randSeed(int(opt.x_seed & 0x7fffffff));
+    }
     ctx_->traceEverOn(!opt.wave_path.empty());
     m_ = std::make_unique<M>(ctx_.get(), "tile");
     if (!opt.wave_path.empty()) {
@@ -48,7 +54,7 @@ class TileDriver {
   void run(const std::vector<TileJob>& jobs, const int8_t* x, const int8_t* w, int64_t T, int64_t K, int64_t N,
            std::vector<int32_t>& acc, GemmRun& r) {
     reset();
-    const int wbits = s_.arch == TileArch::mac ? 8 : 2;
+    const int wbits = s_.arch == TileArch::mac ? 8 : 2;  // lut: the ternary codes (re-encoded on load)
     size_t job = 0;
     enum Phase { kLoadCmd, kWeights, kRunCmd, kActs, kDrainCmd, kDrainWait, kDone } ph = kLoadCmd;
     int64_t beat = 0;                   // beat within the current phase
@@ -102,6 +108,45 @@ class TileDriver {
 
   void set_limit(uint64_t c) { limit_ = c; }
 
+  // (cmd_error, idle) after one command: see RtlTile::probe_command.
+  std::pair<bool, bool> probe_command(unsigned op, unsigned tokens, unsigned ksteps, unsigned preload) {
+    reset();
+    auto offer = [&](unsigned o, unsigned t, unsigned k) {
+      m_->cmd_op = o;
+      m_->cmd_tokens = uint16_t(t);
+      m_->cmd_ksteps = uint16_t(k);
+      m_->cmd_valid = 1;
+      for (int i = 0; i < 8; ++i) {
+        m_->clk = 0;
+        m_->eval();
+        const bool fired = m_->cmd_ready;
+        edge();
+        if (fired) break;
+      }
+      m_->cmd_valid = 0;
+    };
+    if (preload > 0) {
+      offer(kOpLoadW, 0, preload);
+      clear_port(m_->w_data);
+      m_->w_valid = 1;
+      for (unsigned i = 0; i < preload; ++i) {
+        m_->clk = 0;
+        m_->eval();
+        edge();
+      }
+      m_->w_valid = 0;
+    }
+    offer(op, tokens, ksteps);
+    bool idle = false;
+    for (int i = 0; i < 4 && !idle; ++i) {
+      m_->clk = 0;
+      m_->eval();
+      idle = m_->cmd_ready;
+      if (!idle) edge();
+    }
+    return {bool(m_->cmd_error), idle};
+  }
+
  private:
   void edge() {
     if (vcd_) vcd_->dump(ctx_->time());
@@ -151,8 +196,12 @@ class TileDriver {
     for (int n = 0; n < s_.n_t; ++n) {
       const int64_t gn = j.n0 + n;
       if (gn >= N) continue;
+      // The tile's ACC_W-bit accumulator, sign-extended (a 32-bit one wraps across K-chunks).
+      const int w = s_.acc_bits;
+      uint32_t v = get_field(m_->out_data, n * w, w);
+      if (w < 32 && (v >> (w - 1))) v |= ~uint32_t(0) << w;
       int32_t& a = acc[size_t(t * N + gn)];
-      a = int32_t(uint32_t(a) + get_field(m_->out_data, n * 32, 32));
+      a = int32_t(uint32_t(a) + v);
     }
   }
 

@@ -22,6 +22,9 @@
 #include "src/io/atomic_file.h"
 #include "src/model/config.h"
 #include "src/trace/sim_workload.h"
+#ifdef ABACUS_SIM_AVAILABLE
+#include "src/cli/sim_acc_overflow.h"
+#endif
 #endif
 
 namespace po = boost::program_options;
@@ -64,6 +67,7 @@ int run(int argc, char** argv) {
   const sim::SimCounters s = cli::run_sim(wo.fidelity, c, w);
   const sim::SimReport r = sim::make_report(c, w, s, fidelity);
   std::cout << sim::report_text(r);
+  if (!trace_path.empty()) cli::print_acc_overflows(c, trace_path);
   if (!json.empty()) {
     io::write_file_atomic(json, sim::report_json(r));
     std::cout << "wrote " << json << "\n";

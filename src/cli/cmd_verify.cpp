@@ -123,7 +123,7 @@ int verify_gemm(const rtl::RtlTile& tile, const Shape& g, bool binary, uint64_t 
   std::printf("formula: compute ceil(N/N_T)*T*ceil(K/K_T) = %llu cycles for %lld,%lld,%lld; predicted total adds "
               "per block 2 command cycles + ceil(K/K_T) weight beats, then 1 + %d drain cycles%s\n",
               (unsigned long long)compute, (long long)g.T, (long long)g.K, (long long)g.N,
-              rtl::drain_latency(tile.shape().k_t),
+              rtl::drain_latency(tile.shape()),
               backpressure > 0 ? " (backpressure adds stalls beyond the prediction)" : "");
   std::printf("%s: %lld mismatching accumulators\n", bad == 0 ? "PASS" : "FAIL", (long long)bad);
   return bad == 0 ? 0 : 1;

@@ -1,12 +1,16 @@
 // The Verilated tile against quant::int8_gemm_ref: random shapes, corner operands, b1.58, b1
-// and MAC tiles, cycle counts against the documented formula, random output backpressure.
+// and MAC tiles, LUT tiles (g = 2..5), narrow wrapping / saturating accumulators (against
+// sim::acc_gemm_ref), cycle counts against the documented formula, random output backpressure,
+// the illegal-command flag, and random initial register values (--x-initial unique seeds).
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <random>
 #include <vector>
 
+#include "sim/acc_arith.h"
 #include "sim/verilator/rtl_tile.h"
+#include "src/quant/int_gemm.h"
 #include "src/util/error.h"
 
 using namespace abacus;
@@ -44,7 +48,8 @@ void require_exact(const rtl::RtlTile& tile, const Operands& o, int64_t T, int64
 TEST_CASE("rtl tile: built configurations include the documented set", "[rtl]") {
   std::vector<std::string> names;
   for (const TileShape& s : rtl::built_tiles()) names.push_back(rtl::tile_name(s));
-  for (const char* want : {"ternary-4x8", "ternary-8x16", "ternary-16x32", "binary-8x16", "mac-4x8"})
+  for (const char* want : {"ternary-4x8", "ternary-8x16", "ternary-16x32", "binary-8x16", "mac-4x8", "lut-4x8-g2",
+                           "lut-4x8-g3", "lut-4x8-g4", "lut-4x8-g5", "ternary-4x8-acc16-sat", "lut-4x8-g3-acc16-wrap"})
     REQUIRE(std::find(names.begin(), names.end(), want) != names.end());
 }
 
@@ -62,6 +67,15 @@ TEST_CASE("rtl tile: unsupported configuration is an error naming the built ones
   c.k_t = 16;
   c.acc_bits = 24;
   REQUIRE_THROWS_AS(rtl::RtlTile(c), Error);
+  c.acc_bits = 32;
+  c.pe = sim::PeStyle::lut;
+  c.n_t = 4;
+  c.k_t = 8;
+  c.lut_group = 4;
+  REQUIRE(rtl::RtlTile(c).shape().arch == TileArch::lut);
+  c.n_t = 8;
+  c.k_t = 16;
+  REQUIRE_THROWS_AS(rtl::RtlTile(c), Error);  // no lut-8x16-g4 in the harness
 }
 
 TEST_CASE("rtl tile: random GEMMs are bit-exact in b1.58, b1 and MAC tiles with exact cycle counts", "[rtl]") {
@@ -107,7 +121,7 @@ TEST_CASE("rtl tile: corner operands", "[rtl]") {
       }
     }
     // Ternary weights in the MAC tile too, and long K across several weight loads.
-    if (s.n_t * s.k_t <= 32) {
+    if (s.n_t * s.k_t <= 32 && s.acc_bits == 32 && !s.saturate) {
       const int64_t T = 2, K = int64_t(rtl::max_ksteps()) * s.k_t + 5, N = s.n_t + 2;
       Operands o = random_operands(rng, T, K, N, s.arch);
       for (auto& v : o.x) v = -128;
@@ -142,7 +156,97 @@ TEST_CASE("rtl tile: cycle formula", "[rtl]") {
   // The compute part is the design.md formula ceil(N/N_T) * T * ceil(K/K_T).
   REQUIRE(rtl::compute_cycles(s, 5, 40, 17) == 3u * 5u * 3u);
   // ... and the whole run adds per block the two commands and the weight beats, then the drain.
-  REQUIRE(rtl::predicted_cycles(s, 5, 40, 17) == 3u * (2u + 3u * 6u) + 1u + uint64_t(rtl::drain_latency(16)));
+  REQUIRE(rtl::predicted_cycles(s, 5, 40, 17) == 3u * (2u + 3u * 6u) + 1u + uint64_t(rtl::drain_latency(s)));
+  REQUIRE(rtl::drain_latency(s) == 3 + 2);
+  // LUT: table register + lookup register + ceil(log2(ceil(K_T/g))/2) tree registers.
+  REQUIRE(rtl::drain_latency(TileShape{TileArch::lut, 4, 8, 2}) == 2 + 1 + 2);   // 4 groups
+  REQUIRE(rtl::drain_latency(TileShape{TileArch::lut, 4, 8, 3}) == 2 + 1 + 2);   // 3 groups (padded to 4)
+  REQUIRE(rtl::drain_latency(TileShape{TileArch::lut, 4, 8, 5}) == 2 + 1 + 2);   // 2 groups
+  REQUIRE(rtl::drain_latency(TileShape{TileArch::lut, 8, 16, 4}) == 2 + 1 + 2);  // 4 groups
+  REQUIRE(rtl::drain_latency(TileShape{TileArch::lut, 8, 32, 2}) == 2 + 2 + 2);  // 16 groups
+}
+
+TEST_CASE("rtl tile: narrow accumulators wrap or saturate after every K_T chunk, as sim::acc_gemm_ref", "[rtl]") {
+  // acc_gemm_ref with 32 wrapping bits is int8_gemm_ref.
+  std::mt19937_64 rng(5);
+  {
+    Operands o = random_operands(rng, 3, 70, 5, TileArch::ternary);
+    std::vector<int32_t> a(15), b(15);
+    quant::int8_gemm_ref(o.x.data(), o.w.data(), a.data(), 3, 70, 5);
+    REQUIRE(sim::acc_gemm_ref(o.x.data(), o.w.data(), b.data(), 3, 70, 5, 8, 32, sim::AccOverflow::wrap) == 0);
+    REQUIRE(a == b);
+  }
+  REQUIRE(sim::acc_add(32767, 1, 16, sim::AccOverflow::wrap) == -32768);
+  REQUIRE(sim::acc_add(32767, 1, 16, sim::AccOverflow::saturate) == 32767);
+  REQUIRE(sim::acc_add(-32768, -5, 16, sim::AccOverflow::saturate) == -32768);
+  REQUIRE(sim::acc_add(-32768, 5, 16, sim::AccOverflow::saturate) == -32763);
+  for (const TileShape& s : rtl::built_tiles()) {
+    if (s.acc_bits == 32 && !s.saturate) continue;
+    rtl::RtlTile tile(s);
+    // 300 * 127 = 38100 > 32767: overflows a 16-bit accumulator; the sign flips back below 0.
+    const int64_t T = 2, K = 600, N = s.n_t + 1;
+    Operands o;
+    o.x.assign(size_t(T * K), 127);
+    o.w.assign(size_t(N * K), 1);
+    for (int64_t k = 300; k < K; ++k) o.w[size_t(k)] = -1;  // column 0 goes up, then down
+    for (int64_t k = 0; k < K; ++k) o.x[size_t(K + k)] = int8_t(k % 3 == 0 ? -128 : 127);
+    std::vector<int32_t> want(size_t(T * N));
+    const int64_t ovf = sim::acc_gemm_ref(o.x.data(), o.w.data(), want.data(), T, K, N, s.k_t, s.acc_bits,
+                                          s.saturate ? sim::AccOverflow::saturate : sim::AccOverflow::wrap);
+    REQUIRE(ovf > 0);
+    const rtl::GemmRun r = tile.run(o.x.data(), o.w.data(), T, K, N);
+    INFO(rtl::tile_name(s));
+    REQUIRE(r.acc == want);
+    if (s.saturate) {
+      REQUIRE(want[1] == 32767);                // column 1: all +1, clamped
+      // Up for 37 chunks of 8 (clamped at 32767), one chunk of +4 -4, then down 37 chunks exactly.
+      if (s.k_t == 8) REQUIRE(want[0] == 32767 - 296 * 127);
+    }
+    // Too long for one weight load: refused (the host cannot continue a narrow/saturating sum).
+    const int64_t K2 = int64_t(rtl::max_ksteps()) * s.k_t + 1;
+    std::vector<int8_t> x2(size_t(K2), 1), w2(size_t(K2), 1);
+    REQUIRE_THROWS_AS(tile.run(x2.data(), w2.data(), 1, K2, 1), Error);
+  }
+}
+
+TEST_CASE("rtl tile: illegal commands raise cmd_error and leave the tile idle", "[rtl]") {
+  for (const TileShape& s : rtl::built_tiles()) {
+    if (s.n_t * s.k_t > 128) continue;
+    rtl::RtlTile tile(s);
+    INFO(rtl::tile_name(s));
+    const unsigned max_ks = unsigned(rtl::max_ksteps());
+    struct Case {
+      const char* what;
+      unsigned op, tokens, ksteps, preload;
+      bool illegal;
+    };
+    for (Case c : {Case{"bad op 3", 3, 1, 1, 0, true}, Case{"LOAD_W 0 k-steps", 0, 1, 0, 0, true},
+                   Case{"LOAD_W > MAX_KS", 0, 1, max_ks + 1, 0, true}, Case{"RUN 0 tokens", 1, 0, 1, 1, true},
+                   Case{"RUN 0 k-steps", 1, 1, 0, 1, true}, Case{"RUN > MAX_KS", 1, 1, max_ks + 1, 1, true},
+                   Case{"RUN before any LOAD_W", 1, 1, 1, 0, true}, Case{"RUN more than loaded", 1, 1, 3, 2, true},
+                   Case{"DRAIN", 2, 0, 0, 0, false}, Case{"LOAD_W MAX_KS", 0, 1, max_ks, 0, false}}) {
+      INFO(c.what);
+      const rtl::RtlTile::CommandProbe p = tile.probe_command(c.op, c.tokens, c.ksteps, c.preload);
+      REQUIRE(p.error == c.illegal);
+      if (c.illegal) REQUIRE(p.idle);
+    }
+  }
+}
+
+TEST_CASE("rtl tile: results do not depend on the initial register values (--x-initial unique seeds)", "[rtl]") {
+  std::mt19937_64 rng(2024);
+  for (const TileShape& s : rtl::built_tiles()) {
+    if (s.n_t * s.k_t > 128) continue;
+    rtl::RtlTile tile(s);
+    for (uint64_t seed : {1u, 2u, 3u, 77u, 1234567u}) {
+      std::uniform_int_distribution<int64_t> dt(1, 5), dk(1, 3 * s.k_t), dn(1, 2 * s.n_t + 1);
+      const int64_t T = dt(rng), K = dk(rng), N = dn(rng);
+      rtl::GemmRunOptions opt;
+      opt.x_seed = seed;
+      INFO("x seed " << seed);
+      require_exact(tile, random_operands(rng, T, K, N, s.arch), T, K, N, opt);
+    }
+  }
 }
 
 TEST_CASE("rtl tile: operands outside the tile's weight set are rejected", "[rtl]") {

@@ -26,6 +26,10 @@ sim::AccelConfig config_for(const rtl::TileShape& s) {
   c.n_t = s.n_t;
   c.k_t = s.k_t;
   c.weights = s.arch == rtl::TileArch::binary ? sim::WeightMode::binary : sim::WeightMode::ternary;
+  if (s.arch == rtl::TileArch::lut) {  // the LUT tile: its own pipeline depth, same unit protocol
+    c.pe = sim::PeStyle::lut;
+    c.lut_group = s.lut_group;
+  }
   return c;
 }
 

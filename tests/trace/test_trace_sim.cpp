@@ -3,6 +3,11 @@
 // traced multiply-adds on the tile.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
+#include "sim/acc_arith.h"
+#include "sim/systemc/pe_model.h"
 #include "src/trace/sim_workload.h"
 #include "tests/trace/trace_fixture.h"
 
@@ -44,4 +49,27 @@ TEST_CASE("a trace becomes a sim workload", "[trace][sim]") {
   // The commands of step 0 come first, in call order.
   CHECK(s.commands.front().kind == sim::Command::Kind::gemm);
   CHECK(s.commands.front().gemm.name == "step0.layers.0.attn.q");
+}
+
+TEST_CASE("accumulator overflows are counted on a trace's operands (issue 14)", "[trace][sim]") {
+  const ModelConfig c = test::tiny_config(Quant::b158);
+  const std::string path = std::string(ABACUS_BINARY_DIR) + "/tests/trace/acc.safetensors";
+  test::make_trace(c, path, 1);
+  const trace::TraceFile t = trace::TraceFile::open(path);
+  sim::AccelConfig wide;
+  sim::AccelConfig narrow;
+  narrow.acc_bits = 16;
+  narrow.acc_overflow = sim::AccOverflow::saturate;
+  for (const trace::TraceRecord& r : t.records()) {
+    // A 32-bit wrapping accumulator reproduces the recorded int32 acc exactly.
+    std::vector<int32_t> acc(size_t(r.T * r.N));
+    CHECK(sim::acc_gemm_ref(r.x_q, r.w_q, acc.data(), r.T, r.K, r.N, wide.k_t, 32, sim::AccOverflow::wrap) == 0);
+    CHECK(std::equal(acc.begin(), acc.end(), r.acc));
+    const sim::AccOverflowCount w = sim::count_acc_overflows(wide, r.x_q, r.w_q, r.T, r.K, r.N);
+    CHECK(w.overflows == 0);
+    CHECK(w.chunk_adds == r.T * r.N * ((r.K + wide.k_t - 1) / wide.k_t));
+    // 16 bits: whatever overflows, the count equals the reference's.
+    const int64_t ref = sim::acc_gemm_ref(r.x_q, r.w_q, acc.data(), r.T, r.K, r.N, narrow.k_t, 16, narrow.acc_overflow);
+    CHECK(sim::count_acc_overflows(narrow, r.x_q, r.w_q, r.T, r.K, r.N).overflows == ref);
+  }
 }
