@@ -3,6 +3,8 @@
     from trace_reader import read_trace
     meta, records = read_trace("trace.safetensors")
     r = records["step0.layers.0.attn.q"]          # dict: x_q, x_scale, w_q, w_scale, acc, y
+    # (format v2 stores each layer's weights once, 2-bit packed; read_trace unpacks them into
+    #  every record of the layer, so records look the same for v1 and v2)
     assert (r["x_q"].astype(np.int32) @ r["w_q"].T.astype(np.int32) == r["acc"]).all()
 """
 import json
@@ -27,6 +29,18 @@ def read_safetensors(path):
     return meta, tensors
 
 
+def unpack_ternary(packed, K):
+    """abacus 2-bit packing (src/quant/packing.h): rows of 32-byte blocks; byte j of block b
+    holds weights k = 128 b + 32 i + j at bits 2i; codes 00 = 0, 01 = +1, 11 = -1 (10 invalid)."""
+    N, row_bytes = packed.shape
+    p = np.asarray(packed).reshape(N, row_bytes // 32, 1, 32)
+    codes = (p >> (2 * np.arange(4, dtype=np.uint8)).reshape(1, 1, 4, 1)) & 3
+    if (codes == 2).any():
+        raise ValueError("invalid 2-bit weight code 10")
+    lut = np.array([0, 1, 0, -1], np.int8)
+    return lut[codes.reshape(N, -1)[:, :K]]
+
+
 def read_trace(path):
     """Returns (metadata with JSON fields decoded, {record name: {tensor: array}}) in call order."""
     meta, tensors = read_safetensors(path)
@@ -35,8 +49,16 @@ def read_trace(path):
     for key in ("config", "tokens", "steps", "records"):
         meta[key] = json.loads(meta[key])
     records = {}
+    unpacked = {}
     for name in meta["records"]:
         records[name] = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
+        if meta.get("version") == "2":  # weights once per layer: weights.<layer>.w_packed / w_scale
+            layer = name.split(".", 1)[1]
+            if layer not in unpacked:
+                K = records[name]["x_q"].shape[1]
+                unpacked[layer] = unpack_ternary(tensors["weights." + layer + ".w_packed"], K)
+            records[name]["w_q"] = unpacked[layer]
+            records[name]["w_scale"] = tensors["weights." + layer + ".w_scale"]
     return meta, records
 
 

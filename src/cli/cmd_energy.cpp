@@ -105,6 +105,7 @@ int run(int argc, char** argv) {
       ("node", po::value<std::string>()->default_value("7nm"), "technology node (energy/tech/<node>.json) or a .json file")
       ("phase", po::value<std::string>()->default_value("prefill"), "prefill (L tokens) or decode (1 token, L cached)")
       ("trace", po::value<std::string>(), "a trace (abacus trace): shape from its config, --tokens defaults to its prompt length, zero-weight fraction measured on its w_q; also prints the matmul energy of exactly the traced GEMMs and the measured activation statistics")
+      ("gate-zero-activations", "with --trace: the PE gates its adder on a zero activation too, so the gated share is the measured fraction of MACs with a zero weight or a zero activation")
       ("checkpoint", po::value<std::string>(), "measure the zero-weight fraction from DIR/model.safetensors (shape from DIR/config.json unless --config/--model)")
       ("zero-fraction", po::value<double>(), "use this zero-weight fraction instead of measuring it")
       ("acc-bits", po::value<int>()->default_value(32), "accumulator width for ternary adds (16 or 32)")
@@ -195,16 +196,19 @@ int run(int argc, char** argv) {
     abacus::fail("", "--checkpoint", "needs the core safetensors reader, not built yet; use --zero-fraction");
 #endif
   }
+  const bool gate_x = vm.count("gate-zero-activations") > 0;
+  if (gate_x && !traced) abacus::fail("", "--gate-zero-activations", "needs --trace (the activations are measured there)");
   if (traced) {
-    o.zero_fraction = traced_work.zero_weight_mac_fraction;
-    o.zero_fraction_source = "measured from trace " + traced->path();
+    o.zero_fraction = gate_x ? traced_work.skippable_mac_fraction : traced_work.zero_weight_mac_fraction;
+    o.zero_fraction_source = std::string("measured from trace ") + traced->path() +
+                             (gate_x ? " (MACs with a zero weight or a zero activation)" : "");
   }
   if (!shape.bitnet && o.zero_fraction) abacus::fail("", "--zero-fraction", "the model is full precision (no ternary weights)");
   const TechTable tech = TechTable::load(vm["node"].as<std::string>());
   const InferenceEnergy e = inference_energy(shape, tech, o);
   std::fputs(to_markdown(e).c_str(), stdout);
   if (traced) {  // exactly the traced GEMMs (every step), and the operand statistics measured on them
-    const Workload w = abacus::trace::energy_workload(*traced, traced_work);
+    const Workload w = abacus::trace::energy_workload(*traced, traced_work, gate_x);
     const MatmulEnergy m = matmul_energy(w, tech, o.acc_bits);
     const double per = 1.0 / double(w.tokens);
     std::printf("\ntraced run %s: %zu BitLinear records, %lld tokens; measured: zero weights %.2f%% (MAC-weighted), "

@@ -2,12 +2,17 @@
 // integer BitLinear path for BitNet models.
 #include <boost/program_options.hpp>
 #include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
 #include "src/cli/command.h"
+#include "src/cli/inference_source.h"
+#include "src/cli/token_ids.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/eval/sampler.h"
@@ -22,7 +27,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string ckpt, tokenizer, prompt;
+  std::string ckpt, hf, tokenizer, prompt, tokens_file;
   int64_t max_tokens = 64, top_k = 40;
   double temperature = 0.8;
   uint64_t seed = 1;
@@ -32,6 +37,8 @@ int run(int argc, char** argv) {
       "usage: abacus generate --checkpoint runs/x --prompt \"The jury said\" [--max-tokens N]\n\noptions");
   desc.add_options()("help,h", "show this help")
       ("checkpoint", po::value(&ckpt), "checkpoint / run directory")
+      ("hf", po::value(&hf), "or a Hugging Face BitNet folder, read lazily (needs --tokens)")
+      ("tokens", po::value(&tokens_file), "prompt as whitespace-separated token ids (no tokenizer); prints token ids")
       ("tokenizer", po::value(&tokenizer), "SentencePiece model (default <checkpoint>/tokenizer.model)")
       ("prompt", po::value(&prompt)->default_value("The"), "prompt text")
       ("max-tokens", po::value(&max_tokens)->default_value(64), "tokens to generate")
@@ -40,31 +47,60 @@ int run(int argc, char** argv) {
       ("seed", po::value(&seed)->default_value(1), "sampling seed");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
-  if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
-  const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
-  if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();
-  const abacus::data::Tokenizer tok = abacus::data::Tokenizer::load(tokenizer);
-  abacus::model::InferenceModel model(lm.config, lm.params.data());
-  std::vector<int32_t> ids = tok.encode(prompt);
+  if (ckpt.empty() && hf.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory (or --hf folder) is required");
+  const abacus::cli::InferenceSource src = abacus::cli::open_inference_source(ckpt, hf);
+  const abacus::ModelConfig& config = src.config;
+  std::optional<abacus::data::Tokenizer> tok;
+  std::vector<int32_t> ids;
+  if (vm.count("tokens")) {
+    ids = abacus::cli::read_token_ids(tokens_file, config.vocab_size);
+  } else {
+    if (!hf.empty()) abacus::fail("", "--prompt", "a Hugging Face folder ships tokenizer.json, which abacus cannot read: give --tokens");
+    if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();
+    tok.emplace(abacus::data::Tokenizer::load(tokenizer));
+    ids = tok->encode(prompt);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::unique_ptr<abacus::model::InferenceModel> model = src.build();
   if (ids.empty()) abacus::fail("", "--prompt", "encodes to no tokens");
-  const int64_t max_pos = lm.config.max_position_embeddings;
+  const int64_t max_pos = config.max_position_embeddings;
   if (int64_t(ids.size()) >= max_pos) ids.erase(ids.begin(), ids.end() - (max_pos - 1));
   max_tokens = std::min<int64_t>(max_tokens, max_pos - int64_t(ids.size()));
   abacus::tensor::Rng rng(seed);
-  const int64_t V = lm.config.vocab_size;
-  std::vector<float> logits = model.forward(ids.data(), int64_t(ids.size()), 0);
+  const int64_t V = config.vocab_size;
+  const auto t1 = std::chrono::steady_clock::now();
+  std::vector<float> logits = model->forward(ids.data(), int64_t(ids.size()), 0);
+  const auto t2 = std::chrono::steady_clock::now();
   const float* last = logits.data() + (int64_t(ids.size()) - 1) * V;
   std::vector<int32_t> out;
-  int64_t pos = int64_t(ids.size());
+  int64_t pos = int64_t(ids.size()), decoded = 0;
   for (int64_t i = 0; i < max_tokens; ++i) {
     const int32_t next = abacus::eval::sample_token(last, V, temperature, top_k, rng);
-    if (next == tok.eos_id()) break;
+    if (tok && next == tok->eos_id()) break;
     out.push_back(next);
-    if (pos >= max_pos) break;
-    logits = model.forward(&next, 1, pos++);
+    if (pos >= max_pos || i + 1 == max_tokens) break;
+    logits = model->forward(&next, 1, pos++);
+    ++decoded;
     last = logits.data();
   }
-  std::printf("%s%s\n", prompt.c_str(), (out.empty() ? "" : (" " + tok.decode(out)).c_str()));
+  const auto t3 = std::chrono::steady_clock::now();
+  if (tok) {
+    std::printf("%s%s\n", prompt.c_str(), (out.empty() ? "" : (" " + tok->decode(out)).c_str()));
+  } else {
+    for (int32_t t : out) std::printf("%d ", t);
+    std::printf("\n");
+  }
+  // Speed: every decode step streams all projection weights (packed) and the fp32 LM head.
+  auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+  const double proj = double(model->projection_weight_bytes());
+  const double head = double(config.vocab_size) * double(config.hidden_size) * 4;
+  const double dt = secs(t2, t3);
+  std::fprintf(stderr,
+               "generate: load %.1f s; prefill %zu tokens %.2f s (%.1f tokens/s); decode %lld tokens %.2f s (%.2f tokens/s); "
+               "weights per token: %.0f MB packed projections + %.0f MB fp32 LM head -> %.2f GB/s (projections %.2f GB/s)\n",
+               secs(t0, t1), ids.size(), secs(t1, t2), double(ids.size()) / secs(t1, t2), (long long)decoded, dt,
+               decoded ? double(decoded) / dt : 0.0, proj / 1e6, head / 1e6,
+               decoded ? double(decoded) * (proj + head) / dt / 1e9 : 0.0, decoded ? double(decoded) * proj / dt / 1e9 : 0.0);
   return 0;
 }
 

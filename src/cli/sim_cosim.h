@@ -32,6 +32,8 @@ inline int run_trace_cosim(const sim::AccelConfig& c, const std::string& trace_p
   cosim::attach_rtl_tiles(wave);
   const sim::ClockedTile& tile = sim::clocked_tile_for(c);
   const trace::TraceFile tf = trace::TraceFile::open(trace_path);
+  if (tf.sampled())
+    fail(trace_path, "__metadata__.sampling", "the co-simulation needs every layer and token row (trace without --layers/--max-tokens)");
   std::vector<int64_t> record_of;
   sim::Workload w = trace::sim_workload(tf, trace::extract_workload(tf), &record_of);
   std::vector<cosim::GemmInputs> inputs(w.commands.size());

@@ -20,27 +20,39 @@ std::vector<float> copy_param(const ParamLayout& layout, const float* params, co
 }
 }  // namespace
 
-InferenceModel::InferenceModel(const ModelConfig& config, const float* params) : config_(config) {
+InferenceModel::InferenceModel(const ModelConfig& config, const float* params)
+    : InferenceModel(config, [layout = ParamLayout(config), params](const std::string& name) {
+        return copy_param(layout, params, name);
+      }) {}
+
+InferenceModel::InferenceModel(const ModelConfig& config, const ParamSource& source) : config_(config) {
   const ParamLayout layout(config);
   const ModelConfig& c = config_;
-  embed_ = copy_param(layout, params, "embed.weight");
-  final_norm_ = copy_param(layout, params, "final_norm.weight");
-  lm_head_ = c.tie_word_embeddings ? embed_ : copy_param(layout, params, "lm_head.weight");
+  auto fetch = [&](const std::string& name) {
+    std::vector<float> v = source(name);
+    if (int64_t(v.size()) != layout.at(name).numel) fail("", name, "parameter source returned the wrong size");
+    return v;
+  };
+  embed_ = fetch("embed.weight");
+  final_norm_ = fetch("final_norm.weight");
+  lm_head_ = c.tie_word_embeddings ? embed_ : fetch("lm_head.weight");
   const int64_t kvd = c.kv_dim();
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     const std::string pre = "layers." + std::to_string(l) + ".";
     Layer L;
     if (has_pre_norms(c)) {
-      L.attn_norm = copy_param(layout, params, pre + "attn_norm.weight");
-      L.ffn_norm = copy_param(layout, params, pre + "ffn_norm.weight");
+      L.attn_norm = fetch(pre + "attn_norm.weight");
+      L.ffn_norm = fetch(pre + "ffn_norm.weight");
     }
     for (const ProjSpec& s : block_projections(c)) {
       Proj p;
       p.name = pre + s.name;
       p.in = s.in;
       p.out = s.out;
-      const float* w = params + layout.at(pre + s.name + ".weight").offset;
-      const float* g = s.has_norm ? params + layout.at(pre + s.name + ".norm.weight").offset : nullptr;
+      const std::vector<float> wv = fetch(pre + s.name + ".weight");
+      const std::vector<float> gv = s.has_norm ? fetch(pre + s.name + ".norm.weight") : std::vector<float>();
+      const float* w = wv.data();
+      const float* g = s.has_norm ? gv.data() : nullptr;
       if (c.is_bitnet()) {
         p.packed = true;
         p.bit = nn::BitLinearPacked(nn::BitLinearSpec::for_model(c, s.in, s.out), w, g);

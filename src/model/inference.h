@@ -5,6 +5,7 @@
 // fp models run fp32 Linear layers (the observer is not called for them).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ class InferenceModel {
  public:
   // params: the fp32 latent weights in ParamLayout(config) order (e.g. LanguageModel<float>::params()).
   InferenceModel(const ModelConfig& config, const float* params);
+  // The same, with each parameter fetched by its ParamLayout name when needed (so the fp32
+  // latent weights never exist all at once: a large model from a packed file, one matrix at a
+  // time).
+  using ParamSource = std::function<std::vector<float>(const std::string& name)>;
+  InferenceModel(const ModelConfig& config, const ParamSource& source);
 
   const ModelConfig& config() const { return config_; }
   // Runs tokens[0..n) at positions pos..pos+n-1 (the KV cache must hold positions < pos from

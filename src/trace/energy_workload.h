@@ -9,7 +9,10 @@
 
 namespace abacus::trace {
 
-inline energy::Workload energy_workload(const TraceFile& trace, const TraceWorkload& w) {
+// gate_zero_activations: the PE gates its adder when either operand is zero (not only a zero
+// weight), so the gated share is the measured fraction of MACs with w == 0 or x == 0.
+inline energy::Workload energy_workload(const TraceFile& trace, const TraceWorkload& w,
+                                        bool gate_zero_activations = false) {
   energy::Workload e;
   e.name = (w.config.name.empty() ? std::string("trace") : w.config.name) + " (trace " + trace.path() + ")";
   e.phase = trace.steps().size() == 1 ? energy::Phase::prefill : energy::Phase::decode;
@@ -26,7 +29,7 @@ inline energy::Workload energy_workload(const TraceFile& trace, const TraceWorkl
     e.gemms.push_back({step + "attn.scores", energy::GemmKind::attention, s.tokens, hd, ctx, layers * heads});
     e.gemms.push_back({step + "attn.values", energy::GemmKind::attention, s.tokens, ctx, hd, layers * heads});
   }
-  e.zero_fraction = w.zero_weight_mac_fraction;
+  e.zero_fraction = gate_zero_activations ? w.skippable_mac_fraction : w.zero_weight_mac_fraction;
   return e;
 }
 

@@ -18,14 +18,15 @@
 
 namespace abacus::trace {
 
+// gate_zero_activations: as energy_workload.h, the gated share counts zero activations too.
 inline sim::Workload sim_workload(const TraceFile& trace, const TraceWorkload& w,
-                                  std::vector<int64_t>* records = nullptr) {
+                                  std::vector<int64_t>* records = nullptr, bool gate_zero_activations = false) {
   static const std::set<std::string> kProjections = {"q", "k", "v", "o", "gate", "up", "down"};
   sim::Workload out;
   out.name = w.config.name.empty() ? "trace" : w.config.name;
   out.phase = "trace";
   out.tokens = w.tokens;
-  out.weight_zero_fraction = w.zero_weight_mac_fraction;
+  out.weight_zero_fraction = gate_zero_activations ? w.skippable_mac_fraction : w.zero_weight_mac_fraction;
   std::size_t next = 0;  // next traced gemm (records are in step order)
   for (const TraceStep& s : trace.steps()) {
     const sim::Workload model = s.step == 0 ? sim::prefill_workload(w.config, s.tokens)

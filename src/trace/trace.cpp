@@ -1,11 +1,16 @@
 #include "src/trace/trace.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "src/model/param_layout.h"
+#include "src/quant/packing.h"
+#include "src/io/atomic_file.h"
 #include "src/util/error.h"
 
 namespace abacus::trace {
@@ -95,9 +100,10 @@ TraceFile TraceFile::open(const std::string& path) {
   if (meta_field(f, "format") != kFormatName)
     fail(path, "__metadata__.format", "expected \"" + std::string(kFormatName) + "\", got \"" +
                                           meta_field(f, "format") + "\"");
-  if (meta_field(f, "version") != std::to_string(kFormatVersion))
-    fail(path, "__metadata__.version", "unsupported version \"" + meta_field(f, "version") + "\" (this reader reads " +
-                                           std::to_string(kFormatVersion) + ")");
+  const std::string& version = meta_field(f, "version");
+  if (version != "1" && version != "2")
+    fail(path, "__metadata__.version", "unsupported version \"" + version + "\" (this reader reads 1 and 2)");
+  t.version_ = version == "1" ? 1 : 2;
   t.config_ = ModelConfig::from_json_text(meta_field(f, "config"), path + ": __metadata__.config");
   if (!t.config_.is_bitnet()) fail(path, "__metadata__.config.quant", "an fp model has no BitLinear records");
   if (meta_field(f, "quant") != quant_name(t.config_.quant))
@@ -144,6 +150,28 @@ TraceFile TraceFile::open(const std::string& path) {
   if (next_pos > t.config_.max_position_embeddings)
     fail(path, "__metadata__.steps", "run past max_position_embeddings");
 
+  // Sampling (version 2).
+  for (int64_t l = 0; l < t.config_.num_hidden_layers; ++l) t.layers_.push_back(l);
+  if (t.version_ >= 2) {
+    const Json smp = meta_json(f, "sampling");
+    if (!smp.is_object() || !smp.contains("layers") || !smp.contains("max_tokens"))
+      fail(path, "__metadata__.sampling", "expected {\"layers\": [...] or \"all\", \"max_tokens\": M}");
+    t.max_tokens_ = json_int(smp, "max_tokens", path, "__metadata__.sampling", 0);
+    const Json& ls = smp.at("layers");
+    if (!(ls.is_string() && ls.get<std::string>() == "all")) {
+      if (!ls.is_array() || ls.empty()) fail(path, "__metadata__.sampling.layers", "expected \"all\" or a non-empty array");
+      t.layers_.clear();
+      for (const Json& v : ls) {
+        if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= t.config_.num_hidden_layers ||
+            (!t.layers_.empty() && v.get<int64_t>() <= t.layers_.back()))
+          fail(path, "__metadata__.sampling.layers", "entry " + v.dump() + " is not an increasing layer index < num_hidden_layers");
+        t.layers_.push_back(v.get<int64_t>());
+      }
+    }
+  }
+  const std::set<int64_t> sampled_layers(t.layers_.begin(), t.layers_.end());
+  t.unpacked_ = std::make_shared<std::map<std::string, std::vector<int8_t>>>();
+
   // Records.
   const Json names = meta_json(f, "records");
   if (!names.is_array() || names.empty()) fail(path, "__metadata__.records", "expected a non-empty JSON array");
@@ -164,14 +192,22 @@ TraceFile TraceFile::open(const std::string& path) {
     if (r.step >= int64_t(t.steps_.size())) fail(path, "record " + r.name, "step is not listed in steps");
     if (r.block >= t.config_.num_hidden_layers)
       fail(path, "record " + r.name, "layer index past num_hidden_layers = " + std::to_string(t.config_.num_hidden_layers));
+    if (!sampled_layers.count(r.block)) fail(path, "record " + r.name, "its layer is not among __metadata__.sampling.layers");
     auto pit = projs.find(r.proj);
     if (pit == projs.end()) fail(path, "record " + r.name, "unknown projection \"" + r.proj + "\" for this model");
     per_step[r.step].insert(r.layer);
-    r.T = t.steps_[std::size_t(r.step)].tokens;
+    r.step_tokens = t.steps_[std::size_t(r.step)].tokens;
+    r.T = t.max_tokens_ > 0 ? std::min(r.step_tokens, t.max_tokens_) : r.step_tokens;
     r.K = pit->second.in;
     r.N = pit->second.out;
     const std::string pre = r.name + ".";
     for (const char* tn : kTensorNames) owned_tensors.insert(pre + tn);
+    // Weights: in the record (v1) or once per layer (v2).
+    const std::string wpre = t.version_ == 1 ? pre : "weights." + r.layer + ".";
+    if (t.version_ >= 2) {
+      owned_tensors.insert(wpre + "w_packed");
+      owned_tensors.insert(wpre + "w_scale");
+    }
 
     // x_scale decides G; everything else is checked against T, K, N.
     const io::TensorInfo& xs = f.at(pre + "x_scale");
@@ -185,17 +221,37 @@ TraceFile TraceFile::open(const std::string& path) {
                                       " and G dividing K = " + std::to_string(r.K));
     }
     const io::TensorInfo& xq = f.expect(pre + "x_q", DType::I8, {r.T, r.K});
-    const io::TensorInfo& wq = f.expect(pre + "w_q", DType::I8, {r.N, r.K});
-    const io::TensorInfo& ws = f.at(pre + "w_scale");
+    const io::TensorInfo& ws = f.at(wpre + "w_scale");
     if (ws.dtype != DType::F32 || ws.shape.size() != 1 || ws.shape[0] < 1 || r.N % ws.shape[0] != 0)
-      fail(path, pre + "w_scale", "must be F32 [G_w] with G_w dividing N = " + std::to_string(r.N));
+      fail(path, wpre + "w_scale", "must be F32 [G_w] with G_w dividing N = " + std::to_string(r.N));
     r.G_w = ws.shape[0];
     const io::TensorInfo& acc = f.expect(pre + "acc", DType::I32, {r.T, r.N});
     const io::TensorInfo& y = f.expect(pre + "y", DType::F32, {r.T, r.N});
     r.x_q = f.data_as<int8_t>(xq);
     r.x_scale = f.data_as<float>(xs);
-    r.w_q = f.data_as<int8_t>(wq);
     r.w_scale = f.data_as<float>(ws);
+    const bool fresh_weights = t.version_ == 1 || !t.unpacked_->count(r.layer);
+    if (t.version_ == 1) {
+      r.w_q = f.data_as<int8_t>(f.expect(pre + "w_q", DType::I8, {r.N, r.K}));
+    } else {
+      auto it = t.unpacked_->find(r.layer);
+      if (it == t.unpacked_->end()) {
+        const io::TensorInfo& wp = f.expect(wpre + "w_packed", DType::U8, {r.N, quant::ternary_row_bytes(r.K)});
+        quant::PackedTernary pk;
+        pk.N = r.N;
+        pk.K = r.K;
+        pk.row_bytes = quant::ternary_row_bytes(r.K);
+        pk.bytes.assign(f.data(wp), f.data(wp) + wp.nbytes());
+        std::vector<int8_t> w(std::size_t(r.N * r.K));
+        try {
+          quant::unpack_ternary(pk, w.data());
+        } catch (const Error& e) {
+          fail(path, wpre + "w_packed", e.what());
+        }
+        it = t.unpacked_->emplace(r.layer, std::move(w)).first;
+      }
+      r.w_q = it->second.data();
+    }
     r.acc = f.data_as<int32_t>(acc);
     r.y = f.data_as<float>(y);
     if (const io::TensorInfo* xo = f.find(pre + "x_offset")) {
@@ -205,10 +261,10 @@ TraceFile TraceFile::open(const std::string& path) {
     }
 
     // Values.
-    for (int64_t i = 0; i < r.N * r.K; ++i) {
+    for (int64_t i = 0; fresh_weights && i < r.N * r.K; ++i) {
       const int8_t w = r.w_q[i];
       if (w < -1 || w > 1 || (binary && w == 0))
-        fail(path, pre + "w_q", "value " + std::to_string(int(w)) + " at [" + std::to_string(i / r.K) + ", " +
+        fail(path, wpre + (t.version_ == 1 ? "w_q" : "w_packed"), "value " + std::to_string(int(w)) + " at [" + std::to_string(i / r.K) + ", " +
                                     std::to_string(i % r.K) + "] is outside " + (binary ? "{-1, 1} (b1)" : "{-1, 0, 1}"));
     }
     if (r.x_offset) {  // the shifted form is unsigned: [0, 127]
@@ -230,11 +286,11 @@ TraceFile TraceFile::open(const std::string& path) {
   }
 
   // Every step holds every projection of every layer once; no stray tensors.
-  const std::size_t per_step_expected = std::size_t(t.config_.num_hidden_layers) * projs.size();
+  const std::size_t per_step_expected = t.layers_.size() * projs.size();
   for (const auto& s : t.steps_) {
     const auto& got = per_step[s.step];
     if (got.size() != per_step_expected) {
-      for (int64_t l = 0; l < t.config_.num_hidden_layers; ++l)
+      for (int64_t l : t.layers_)
         for (const auto& p : projs) {
           const std::string layer = "layers." + std::to_string(l) + "." + p.first;
           if (!got.count(layer)) fail(path, "record " + step_prefix(s.step) + layer, "missing from the trace");
@@ -247,14 +303,68 @@ TraceFile TraceFile::open(const std::string& path) {
   return t;
 }
 
+bool TraceFile::sampled() const {
+  return max_tokens_ > 0 || int64_t(layers_.size()) != config_.num_hidden_layers;
+}
+
+std::vector<int64_t> parse_layer_list(const std::string& text, const std::string& field) {
+  std::set<int64_t> out;
+  std::size_t i = 0;
+  auto number = [&]() -> int64_t {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') fail("", field, "expected layer indices like 0,5,10-12, got \"" + text + "\"");
+    int64_t v = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && v < (int64_t(1) << 40)) v = v * 10 + (text[i++] - '0');
+    return v;
+  };
+  while (i < text.size()) {
+    const int64_t a = number();
+    int64_t b = a;
+    if (i < text.size() && text[i] == '-') {
+      ++i;
+      b = number();
+      if (b < a) fail("", field, "range " + std::to_string(a) + "-" + std::to_string(b) + " runs backwards");
+    }
+    for (int64_t v = a; v <= b; ++v) out.insert(v);
+    if (i < text.size() && text[i] != ',') fail("", field, "expected layer indices like 0,5,10-12, got \"" + text + "\"");
+    if (i < text.size()) ++i;
+  }
+  if (out.empty()) fail("", field, "lists no layers");
+  return std::vector<int64_t>(out.begin(), out.end());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-TraceWriter::TraceWriter(const ModelConfig& config, std::vector<int32_t> prompt)
-    : config_(config), tokens_(), prompt_tokens_(int64_t(prompt.size())) {
+TraceWriter::TraceWriter(const ModelConfig& config, std::vector<int32_t> prompt, TraceSampling sampling)
+    : config_(config), sampling_(std::move(sampling)), tokens_(), prompt_tokens_(int64_t(prompt.size())) {
   if (!config_.is_bitnet()) fail("", "quant", "tracing needs a BitNet model (b1, b1.58, b1.58-median), not fp");
   if (prompt.empty()) fail("", "prompt", "tracing needs at least one prompt token");
+  if (sampling_.max_tokens < 0) fail("", "max_tokens", "must be >= 0");
+  for (int64_t l : sampling_.layers)
+    if (l < 0 || l >= config_.num_hidden_layers)
+      fail("", "layers", "layer " + std::to_string(l) + " is not in [0, num_hidden_layers = " +
+                             std::to_string(config_.num_hidden_layers) + ")");
+  std::sort(sampling_.layers.begin(), sampling_.layers.end());
+  sampling_.layers.erase(std::unique(sampling_.layers.begin(), sampling_.layers.end()), sampling_.layers.end());
+  if (int64_t(sampling_.layers.size()) == config_.num_hidden_layers) sampling_.layers.clear();  // all of them
+  data_ = std::tmpfile();
+  if (!data_) fail("", "trace", std::string("cannot create a temporary file: ") + std::strerror(errno));
   observer_ = [this](const nn::BitLinearRecord& r) { add(r); };
+}
+
+TraceWriter::~TraceWriter() {
+  if (data_) std::fclose(data_);
+}
+
+void TraceWriter::put(const std::string& name, DType dtype, std::vector<int64_t> shape, const void* data, std::size_t n) {
+  // 8-byte aligned tensors, so a memory-mapped reader sees aligned f32/i32 arrays.
+  static const char zeros[8] = {};
+  const std::size_t pad = (8 - data_bytes_ % 8) % 8;
+  if ((pad && std::fwrite(zeros, 1, pad, data_) != pad) || (n && std::fwrite(data, 1, n, data_) != n))
+    fail("", "trace", std::string("writing the temporary tensor data failed: ") + std::strerror(errno));
+  data_bytes_ += pad;
+  entries_.push_back({name, dtype, std::move(shape), data_bytes_, data_bytes_ + n});
+  data_bytes_ += n;
 }
 
 void TraceWriter::begin_step(int64_t pos, const std::vector<int32_t>& step_tokens) {
@@ -275,16 +385,24 @@ void TraceWriter::add(const nn::BitLinearRecord& r) {
   if (steps_.empty()) fail("", "trace record " + r.name, "begin_step() was not called");
   const TraceStep& s = steps_.back();
   if (r.T != s.tokens) fail("", "trace record " + r.name, "T differs from the step's token count");
+  int64_t block = 0;
+  std::string proj;
+  if (!parse_layer_name(r.name, &block, &proj)) fail("", "trace record " + r.name, "not a layers.<i>.<proj> name");
+  if (!sampling_.layers.empty() && !std::binary_search(sampling_.layers.begin(), sampling_.layers.end(), block)) return;
+  if (weights_stored_.insert(r.name).second) {
+    const quant::PackedTernary pk = quant::pack_ternary(r.w_q, r.N, r.K);
+    put("weights." + r.name + ".w_packed", DType::U8, {r.N, pk.row_bytes}, pk.bytes.data(), pk.bytes.size());
+    put("weights." + r.name + ".w_scale", DType::F32, {r.G_w}, r.w_scale, std::size_t(r.G_w) * 4);
+  }
+  const int64_t R = sampling_.max_tokens > 0 ? std::min(r.T, sampling_.max_tokens) : r.T;
   const std::string pre = step_prefix(s.step) + r.name + ".";
   const int64_t G = r.G < 1 ? 1 : r.G;
-  const std::vector<int64_t> scale_shape = G == 1 ? std::vector<int64_t>{r.T} : std::vector<int64_t>{r.T, G};
-  tensors_.add(pre + "x_q", DType::I8, {r.T, r.K}, r.x_q, std::size_t(r.T * r.K));
-  tensors_.add(pre + "x_scale", DType::F32, scale_shape, r.x_scale, std::size_t(r.T * G) * 4);
-  if (r.x_offset) tensors_.add(pre + "x_offset", DType::F32, scale_shape, r.x_offset, std::size_t(r.T * G) * 4);
-  tensors_.add(pre + "w_q", DType::I8, {r.N, r.K}, r.w_q, std::size_t(r.N * r.K));
-  tensors_.add(pre + "w_scale", DType::F32, {r.G_w}, r.w_scale, std::size_t(r.G_w) * 4);
-  tensors_.add(pre + "acc", DType::I32, {r.T, r.N}, r.acc, std::size_t(r.T * r.N) * 4);
-  tensors_.add(pre + "y", DType::F32, {r.T, r.N}, r.y, std::size_t(r.T * r.N) * 4);
+  const std::vector<int64_t> scale_shape = G == 1 ? std::vector<int64_t>{R} : std::vector<int64_t>{R, G};
+  put(pre + "x_q", DType::I8, {R, r.K}, r.x_q, std::size_t(R * r.K));
+  put(pre + "x_scale", DType::F32, scale_shape, r.x_scale, std::size_t(R * G) * 4);
+  if (r.x_offset) put(pre + "x_offset", DType::F32, scale_shape, r.x_offset, std::size_t(R * G) * 4);
+  put(pre + "acc", DType::I32, {R, r.N}, r.acc, std::size_t(R * r.N) * 4);
+  put(pre + "y", DType::F32, {R, r.N}, r.y, std::size_t(R * r.N) * 4);
   record_names_.push_back(step_prefix(s.step) + r.name);
 }
 
@@ -292,16 +410,41 @@ void TraceWriter::write(const std::string& path) {
   if (record_names_.empty()) fail(path, "", "no BitLinear records were captured");
   Json steps = Json::array();
   for (const auto& s : steps_) steps.push_back({{"step", s.step}, {"pos", s.pos}, {"tokens", s.tokens}});
-  tensors_.set_metadata("format", kFormatName);
-  tensors_.set_metadata("version", std::to_string(kFormatVersion));
-  tensors_.set_metadata("config", config_.to_json_text());
-  tensors_.set_metadata("quant", quant_name(config_.quant));
-  tensors_.set_metadata("tokens", Json(tokens_).dump());
-  tensors_.set_metadata("prompt_tokens", std::to_string(prompt_tokens_));
-  tensors_.set_metadata("steps", steps.dump());
-  tensors_.set_metadata("records", Json(record_names_).dump());
-  tensors_.set_metadata("scale_convention", kScaleConvention);
-  tensors_.write(path);
+  Json sampling = {{"layers", sampling_.layers.empty() ? Json("all") : Json(sampling_.layers)},
+                   {"max_tokens", sampling_.max_tokens}};
+  nlohmann::ordered_json h;
+  h["__metadata__"] = {{"format", kFormatName},
+                       {"version", std::to_string(kFormatVersion)},
+                       {"config", config_.to_json_text()},
+                       {"quant", quant_name(config_.quant)},
+                       {"tokens", Json(tokens_).dump()},
+                       {"prompt_tokens", std::to_string(prompt_tokens_)},
+                       {"steps", steps.dump()},
+                       {"records", Json(record_names_).dump()},
+                       {"sampling", sampling.dump()},
+                       {"scale_convention", kScaleConvention}};
+  for (const Entry& e : entries_)
+    h[e.name] = {{"dtype", io::dtype_name(e.dtype)}, {"shape", e.shape}, {"data_offsets", {e.begin, e.end}}};
+  std::string header = h.dump();
+  header.append((8 - (8 + header.size()) % 8) % 8, ' ');
+  uint8_t len[8];
+  for (int i = 0; i < 8; ++i) len[i] = uint8_t(uint64_t(header.size()) >> (8 * i));
+  io::AtomicFile out(path);
+  out.write(len, 8);
+  out.write(header);
+  // Copy the streamed tensor bytes in chunks (bounded memory).
+  if (std::fflush(data_) != 0 || std::fseek(data_, 0, SEEK_SET) != 0)
+    fail(path, "", std::string("rereading the temporary tensor data failed: ") + std::strerror(errno));
+  std::vector<char> buf(std::size_t(1) << 20);
+  uint64_t left = data_bytes_;
+  while (left > 0) {
+    const std::size_t n = std::fread(buf.data(), 1, std::size_t(std::min<uint64_t>(left, buf.size())), data_);
+    if (n == 0) fail(path, "", "the temporary tensor data ended early");
+    out.write(buf.data(), n);
+    left -= n;
+  }
+  std::fseek(data_, 0, SEEK_END);
+  out.commit();
 }
 
 }  // namespace abacus::trace

@@ -1,7 +1,9 @@
 #include "src/trace/workload.h"
 
 #include <cstdlib>
-#include <set>
+#include <map>
+
+#include "src/trace/operand_stats.h"
 
 namespace abacus::trace {
 
@@ -12,7 +14,8 @@ TraceWorkload extract_workload(const TraceFile& trace) {
   w.prompt_tokens = trace.steps().front().tokens;
   w.decode_steps = int64_t(trace.steps().size()) - 1;
 
-  std::set<std::string> counted_layers;
+  w.sampled = trace.sampled();
+  std::map<std::string, int64_t> layer_zeros;  // zeros of each layer's w_q, counted once
   double zero_macs = 0;
   int64_t abs_sum = 0;
   for (const TraceRecord& r : trace.records()) {
@@ -24,13 +27,17 @@ TraceWorkload extract_workload(const TraceFile& trace) {
     g.T = r.T;
     g.K = r.K;
     g.N = r.N;
-    for (int64_t i = 0; i < r.N * r.K; ++i) g.zero_weights += r.w_q[i] == 0;
+    auto lz = layer_zeros.find(r.layer);
+    if (lz == layer_zeros.end()) {
+      int64_t z = 0;
+      for (int64_t i = 0; i < r.N * r.K; ++i) z += r.w_q[i] == 0;
+      lz = layer_zeros.emplace(r.layer, z).first;
+      w.weight_count += r.N * r.K;
+      w.zero_weight_count += z;
+    }
+    g.zero_weights = lz->second;
     w.macs += g.macs();
     zero_macs += double(r.T) * double(g.zero_weights);
-    if (counted_layers.insert(r.layer).second) {
-      w.weight_count += r.N * r.K;
-      w.zero_weight_count += g.zero_weights;
-    }
     for (int64_t i = 0; i < r.T * r.K; ++i) {
       const int v = r.x_q[i];
       abs_sum += std::abs(v);
@@ -45,6 +52,7 @@ TraceWorkload extract_workload(const TraceFile& trace) {
     w.zero_activation_fraction = double(w.zero_activation_count) / double(w.activation_count);
     w.mean_abs_x_q = double(abs_sum) / double(w.activation_count);
   }
+  w.skippable_mac_fraction = operand_stats(trace).back().skippable_mac_fraction();
   return w;
 }
 

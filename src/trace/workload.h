@@ -38,6 +38,12 @@ struct TraceWorkload {
   int64_t activation_count = 0, zero_activation_count = 0;
   double zero_activation_fraction = 0;
   double mean_abs_x_q = 0;  // mean |x_q| (int8 units)
+  // MAC-weighted fraction with a zero weight or a zero activation: what a PE that gates its
+  // adder on either operand skips (operand_stats.h).
+  double skippable_mac_fraction = 0;
+  // The trace records only some layers or token rows (version 2 sampling): gemms then cover
+  // what was recorded, not the whole model run.
+  bool sampled = false;
 };
 
 TraceWorkload extract_workload(const TraceFile& trace);

@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from trace_reader import read_trace  # noqa: E402
 
 meta, records = read_trace(sys.argv[1])
-assert meta["format"] == "abacus-trace" and meta["version"] == "1", meta["format"]
+assert meta["format"] == "abacus-trace" and meta["version"] in ("1", "2"), meta["format"]
 assert len(records) > 0
 for name, r in records.items():
     acc = r["x_q"].astype(np.int32) @ r["w_q"].T.astype(np.int32)
