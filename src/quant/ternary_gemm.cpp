@@ -176,22 +176,30 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"), always
   const int64_t blocks = w.row_bytes / 32, pairs = blocks / 2;
   const __m512i lut = _mm512_set1_epi32(0x00010201);  // bytes 1, 2, 1, 0 per code 00, 01, 10, 11
   __m512i va[NB][TB][ACC];
+  #pragma GCC unroll 4
   for (int r = 0; r < NB; ++r)
+    #pragma GCC unroll 4
     for (int u = 0; u < TB; ++u)
+      #pragma GCC unroll 4
       for (int a = 0; a < ACC; ++a) va[r][u][a] = _mm512_setzero_si512();
   const uint8_t* rows[NB];
+  #pragma GCC unroll 4
   for (int r = 0; r < NB; ++r) rows[r] = w.row(n + r);
   for (int64_t p = 0; p < pairs; ++p) {
     __m512i packed[NB];
+    #pragma GCC unroll 4
     for (int r = 0; r < NB; ++r) packed[r] = _mm512_loadu_si512(rows[r] + p * 64);
 #pragma GCC unroll 4
     for (int i = 0; i < 4; ++i) {
       __m512i wd[NB];
       // vpermb reads the low 6 bits of each index byte and the table repeats every 4
       // entries, so the bits above a code need no masking.
+      #pragma GCC unroll 4
       for (int r = 0; r < NB; ++r) wd[r] = _mm512_permutexvar_epi8(_mm512_srli_epi16(packed[r], 2 * i), lut);
+      #pragma GCC unroll 4
       for (int u = 0; u < TB; ++u) {
         const __m512i xv = _mm512_loadu_si512(xr + (t0 + u) * xr_stride + p * 256 + i * kXrPlane);
+        #pragma GCC unroll 4
         for (int r = 0; r < NB; ++r) va[r][u][i % ACC] = _mm512_dpbusd_epi32(va[r][u][i % ACC], wd[r], xv);
       }
     }
@@ -199,7 +207,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"), always
   const bool odd = blocks % 2 != 0;
   const __m256i lut256 = _mm256_set1_epi32(0x00010201);
   const __m256i mask3_256 = _mm256_set1_epi8(3);
+  #pragma GCC unroll 4
   for (int r = 0; r < NB; ++r)
+    #pragma GCC unroll 4
     for (int u = 0; u < TB; ++u) {
       __m512i v = va[r][u][0];
       if (ACC == 2) v = _mm512_add_epi32(v, va[r][u][ACC - 1]);
