@@ -110,14 +110,14 @@ def main():
     tgt = ((i * 40503 + 7) % V).view(B, T)
     print("params", sum(p.numel() for p in m.parameters()))
     for s in range(steps + 2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         loss = m(idx, tgt)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        ms = (time.perf_counter() - t) * 1e3
+        ms, cms = (time.perf_counter() - t) * 1e3, (time.process_time() - c) * 1e3
         if s >= 2:
-            print(f"step_ms {ms:.3f} loss {loss.item():.4f}")
+            print(f"step_ms {ms:.3f} cpu_ms {cms:.3f} loss {loss.item():.4f}")
 
 
 if __name__ == "__main__":
