@@ -207,35 +207,46 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi"), always
   const bool odd = blocks % 2 != 0;
   const __m256i lut256 = _mm256_set1_epi32(0x00010201);
   const __m256i mask3_256 = _mm256_set1_epi8(3);
+  // Each output's 16 lanes fold to 8 (plus the odd block's 256-bit sum); four outputs then
+  // reduce together with hadd, no trip through memory.
   #pragma GCC unroll 4
-  for (int r = 0; r < NB; ++r)
+  for (int u = 0; u < TB; ++u) {
+    __m256i s8[NB];
     #pragma GCC unroll 4
-    for (int u = 0; u < TB; ++u) {
+    for (int r = 0; r < NB; ++r) {
       __m512i v = va[r][u][0];
       if (ACC == 2) v = _mm512_add_epi32(v, va[r][u][ACC - 1]);
-      // Horizontal sum through memory: GCC 12 warns (-Wuninitialized) on the lane-extract
-      // intrinsics, whose pass-through operand is left undefined.
-      alignas(64) int32_t lanes[16];
-      _mm512_store_si512(lanes, v);
-      int32_t total = 0;
-      for (int32_t l : lanes) total += l;
+      // maskz form: the plain extract leaves its pass-through undefined (GCC warns).
+      s8[r] = _mm256_add_epi32(_mm512_maskz_extracti64x4_epi64(0xFF, v, 0), _mm512_maskz_extracti64x4_epi64(0xFF, v, 1));
       if (odd) {
         const int64_t b = blocks - 1;
         const __m256i pk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rows[r] + b * 32));
         const int8_t* x = xp + (t0 + u) * Kp + b * 128;
-        __m256i sv = _mm256_setzero_si256();
+        #pragma GCC unroll 4
         for (int i = 0; i < 4; ++i) {
           const __m256i code = _mm256_and_si256(_mm256_srli_epi16(pk, 2 * i), mask3_256);
-          sv = _mm256_dpbusd_epi32(sv, _mm256_shuffle_epi8(lut256, code),
-                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * i)));
+          s8[r] = _mm256_dpbusd_epi32(s8[r], _mm256_shuffle_epi8(lut256, code),
+                                      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * i)));
         }
-        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(sv), _mm256_extracti128_si256(sv, 1));
+      }
+    }
+    alignas(16) int32_t out[4];
+    if constexpr (NB == 4) {
+      const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(s8[0], s8[1]), _mm256_hadd_epi32(s8[2], s8[3]));
+      _mm_store_si128(reinterpret_cast<__m128i*>(out),
+                      _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)));
+    } else {
+      #pragma GCC unroll 4
+      for (int r = 0; r < NB; ++r) {
+        __m128i h = _mm_add_epi32(_mm256_castsi256_si128(s8[r]), _mm256_extracti128_si256(s8[r], 1));
         h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
         h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
-        total += _mm_cvtsi128_si32(h);
+        out[r] = _mm_cvtsi128_si32(h);
       }
-      acc[(t0 + u) * w.N + n + r] = total - xsum[t0 + u];
     }
+    #pragma GCC unroll 4
+    for (int r = 0; r < NB; ++r) acc[(t0 + u) * w.N + n + r] = out[r] - xsum[t0 + u];
+  }
 }
 
 template <int NB>
