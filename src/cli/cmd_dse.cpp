@@ -12,6 +12,7 @@
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/cli/sim_workload_options.h"
+#include "src/dist/communicator.h"
 #include "src/util/error.h"
 
 #ifdef ABACUS_SIM_AVAILABLE
@@ -65,6 +66,13 @@ int run(int argc, char** argv) {
   int64_t shard_i = 0, shard_n = 1;
   if (std::sscanf(shard.c_str(), "%ld/%ld", &shard_i, &shard_n) != 2 || shard_n < 1 || shard_i < 0 || shard_i >= shard_n)
     fail("abacus dse", "--shard", "must be I/N with 0 <= I < N");
+  // Under mpirun every rank runs shard rank/size and rank 0 merges them (as --merge would).
+  abacus::dist::Communicator& comm = abacus::dist::world();
+  if (comm.size() > 1) {
+    if (!vm["shard"].defaulted()) fail("abacus dse", "--shard", "is chosen by the MPI rank under mpirun; leave it out");
+    shard_i = comm.rank();
+    shard_n = comm.size();
+  }
   const sim::AccelConfig base = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
   const sim::SweepSpace s = sim::load_sweep(space);
   const cli::SimWorkloadOptions wo{model, trace_path, phase, fidelity, tokens, batch, kv_len};
@@ -85,6 +93,17 @@ int run(int argc, char** argv) {
     }
   }
   sim::mark_pareto(t);
+  if (comm.size() > 1) {
+    const std::vector<std::string> csvs = dist::all_gather_text(comm, sim::dse_csv(t));
+    if (comm.rank() != 0) return 0;
+    std::vector<sim::DseTable> parts;
+    std::vector<std::string> names;
+    for (size_t r = 0; r < csvs.size(); ++r) {
+      names.push_back(out + " (rank " + std::to_string(r) + ")");
+      parts.push_back(sim::parse_dse_csv(csvs[r], names.back()));
+    }
+    t = sim::merge_dse(parts, names);
+  }
   io::write_file_atomic(out, sim::dse_csv(t));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   int64_t front = 0;

@@ -47,7 +47,6 @@ int run(int argc, char** argv) {
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
   if (threads > 0) {
     abacus::tensor::set_num_threads(threads);
-    abacus::tensor::set_blas_threads(threads);
   }
   const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
   abacus::model::LanguageModel<float> m(lm.config);

@@ -30,6 +30,10 @@ int run(int argc, char** argv) {
       ("steps", po::value(&o.steps)->default_value(300), "optimizer steps (schedule length)")
       ("batch", po::value(&o.batch)->default_value(8), "sequences per step")
       ("seq", po::value(&o.seq)->default_value(128), "tokens per sequence")
+      ("micro-batch", po::value(&o.micro_batch)->default_value(0),
+       "sequences per micro-batch; gradients of the --batch / N micro-batches are added in a fixed tree "
+       "order (0 = batch / MPI ranks). Under mpirun the ranks split the micro-batches; the result equals "
+       "one process with the same --batch and --micro-batch bit for bit")
       ("lr", po::value(&lr), "peak learning rate")
       ("lr2", po::value(&lr2), "two-stage schedule: peak LR of stage 2")
       ("weight-decay", po::value(&wd), "AdamW weight decay (stage 1)")

@@ -1,13 +1,18 @@
 #include "src/nn/bitlinear.h"
 
+#include <algorithm>
+#include <type_traits>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "src/nn/layernorm.h"
 #include "src/nn/rmsnorm.h"
+#include "src/quant/rounding.h"
 #include "src/quant/ternary_gemm.h"
 #include "src/quant/weight_quant.h"
 #include "src/tensor/matmul.h"
+#include "src/tensor/parallel.h"
 #include "src/util/error.h"
 
 namespace abacus::nn {
@@ -76,17 +81,116 @@ void freeze_offsets(QuantOffsetFreeze& f, const std::vector<T>& xn, T* x_tilde, 
 
 void set_quant_offset_freeze(QuantOffsetFreeze* freeze) { g_freeze = freeze; }
 
+namespace {
+// RMSNorm and the per-token absmax quantizer in one pass over each row (the row stays in
+// cache). The arithmetic is exactly rmsnorm_forward's followed by quantize_activations' and
+// dequantize_activations' (same expressions, same order), so the bits equal the unfused path.
+void rmsnorm_quantize_rows(float* x_tilde, float* rstd, int8_t* x_q, float* x_scale, const float* x,
+                           const float* gain, int64_t rows, int64_t K, double eps) {
+  tensor::parallel_for(0, rows, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * K;
+      float* xn = x_tilde + r * K;
+      double ss = 0;
+      for (int64_t c = 0; c < K; ++c) ss += double(xr[c]) * double(xr[c]);
+      const float rs = float(1.0 / std::sqrt(ss / double(K) + eps));
+      rstd[r] = rs;
+      float amax = 0.f;
+      for (int64_t c = 0; c < K; ++c) {
+        xn[c] = xr[c] * rs * (gain ? gain[c] : 1.f);
+        amax = std::max(amax, std::fabs(xn[c]));
+      }
+      const float s = 127.0f / std::max(amax, quant::kScaleEps);
+      int8_t* q = x_q + r * K;
+      for (int64_t c = 0; c < K; ++c) {
+        const float v = quant::round_half_even(xn[c] * s);
+        if (std::isnan(v)) fail("", "activations", "non-finite value reached the activation quantizer");
+        q[c] = int8_t(std::clamp(v, -128.0f, 127.0f));
+        xn[c] = float(q[c]) / s;
+      }
+      x_scale[r] = s;
+    }
+  });
+}
+
+// The BitNet training forward in float without a gradient-check freeze: the matmul of the
+// quantized operands is done in integers, as the model is meant to run, instead of an fp32
+// GEMM of their dequantized copies. Exact: acc = x_q . w_q^T (int32), then one rounding,
+// y = float(acc) / (x_scale * w_scale), the formula of BitLinearPacked. x~ and W~ are still
+// written for backward (STE). Three stages so another arithmetic (an accelerator emulation)
+// can replace the middle one: quantize inputs and weights, integer product, rescale.
+void bitlinear_forward_integer(const BitLinearSpec& spec, float* y, const float* x, const float* w_latent,
+                               const float* gain, int64_t rows, const BitLinearSaved<float>& saved) {
+  const int64_t K = spec.in, N = spec.out;
+  const auto scope = spec.train_act_scope;
+  const int64_t n_scales = quant::act_scale_count(scope, rows, 1);
+  std::vector<int8_t> xq(static_cast<size_t>(rows * K));
+  std::vector<float> xs(static_cast<size_t>(n_scales)), xo;
+  // 1. Quantized inputs (fused with the norm where the scope is a row) and weights.
+  if (spec.norm == NormKind::rmsnorm && scope == quant::ActScope::per_token && !spec.shift_input) {
+    rmsnorm_quantize_rows(saved.x_tilde, saved.norm_rstd, xq.data(), xs.data(), x, gain, rows, K, spec.norm_eps);
+  } else {
+    apply_norm(spec, saved.x_tilde, saved.norm_mean, saved.norm_rstd, x, gain, rows);
+    if (spec.shift_input) {
+      xo.resize(size_t(n_scales));
+      quant::quantize_activations_shifted(scope, saved.x_tilde, rows, K, 1, xq.data(), xs.data(), xo.data());
+    } else {
+      quant::quantize_activations(scope, saved.x_tilde, rows, K, 1, xq.data(), xs.data());
+    }
+    quant::dequantize_activations(scope, xq.data(), xs.data(), xo.empty() ? nullptr : xo.data(), rows, K, 1,
+                                  saved.x_tilde);
+  }
+  std::vector<int8_t> wq(static_cast<size_t>(N * K));
+  std::vector<float> ws(static_cast<size_t>(spec.weight_groups));
+  quant::quantize_weights(quant::weight_quant_for(spec.quant), w_latent, N, K, spec.weight_groups, wq.data(),
+                          ws.data());
+  quant::dequantize_weights(wq.data(), ws.data(), N, K, spec.weight_groups, saved.w_tilde);
+  // 2. Integer product.
+  const quant::PackedTernary packed = quant::pack_ternary(wq.data(), N, K);
+  std::vector<int32_t> acc(static_cast<size_t>(rows * N));
+  quant::ternary_gemm(xq.data(), packed, acc.data(), rows);
+  // 3. Rescale.
+  std::vector<int32_t> row_sum;
+  if (spec.shift_input) {
+    row_sum.assign(size_t(N), 0);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k) row_sum[size_t(n)] += wq[size_t(n * K + k)];
+  }
+  const int64_t rows_per_group = N / spec.weight_groups;
+  const bool per_tensor = scope == quant::ActScope::per_tensor;
+  tensor::parallel_for(0, rows, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const size_t si = per_tensor ? 0 : size_t(t);
+      for (int64_t n = 0; n < N; ++n) {
+        const float w_s = ws[size_t(n / rows_per_group)];
+        const float a = float(acc[size_t(t * N + n)]);
+        y[t * N + n] = spec.shift_input ? (a / xs[si] + xo[si] * float(row_sum[size_t(n)])) / w_s
+                                        : a / (xs[si] * w_s);
+      }
+    }
+  });
+}
+
+}  // namespace
+
 template <class T>
 void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_latent, const T* norm_weight,
                        int64_t rows, const BitLinearSaved<T>& saved) {
   check_spec(spec);
   const int64_t K = spec.in, N = spec.out;
   const T* gain = spec.norm_weight ? norm_weight : nullptr;
+  if constexpr (std::is_same_v<T, float>) {
+    if (spec.quant != Quant::fp && !g_freeze) {
+      bitlinear_forward_integer(spec, y, x, w_latent, gain, rows, saved);
+      return;
+    }
+  }
+  // fp, double precision (gradient checks) or a gradient-check freeze: fake quantization,
+  // the forward sees the integer values times their scales through an fp GEMM.
   apply_norm(spec, saved.x_tilde, saved.norm_mean, saved.norm_rstd, x, gain, rows);
   if (spec.quant == Quant::fp) {
     for (int64_t i = 0; i < N * K; ++i) saved.w_tilde[i] = w_latent[i];
   } else {
-    // Fake quantization: the forward sees exactly the integer values times their scales.
     std::vector<T> xn;  // the unquantized norm output, kept only for a gradient-check freeze
     if (g_freeze) xn.assign(saved.x_tilde, saved.x_tilde + rows * K);
     const auto scope = spec.train_act_scope;

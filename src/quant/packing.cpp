@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "src/tensor/parallel.h"
 #include "src/util/error.h"
 
 namespace abacus::quant {
@@ -33,20 +34,27 @@ static inline void ternary_position(int64_t k, int64_t& byte, int& shift) {
 }
 
 PackedTernary pack_ternary(const int8_t* w_q, int64_t N, int64_t K) {
+  for (int64_t i = 0; i < N * K; ++i)
+    if (w_q[i] < -1 || w_q[i] > 1) ternary_code(w_q[i]);  // the Error naming the value
   PackedTernary p;
   p.N = N;
   p.K = K;
   p.row_bytes = ternary_row_bytes(K);
   p.bytes.assign(size_t(N * p.row_bytes), 0);
-  for (int64_t n = 0; n < N; ++n) {
-    uint8_t* row = p.bytes.data() + n * p.row_bytes;
-    for (int64_t k = 0; k < K; ++k) {
-      int64_t byte;
-      int shift;
-      ternary_position(k, byte, shift);
-      row[byte] = uint8_t(row[byte] | (ternary_code(w_q[n * K + k]) << shift));
+  // For w in {-1, 0, 1} the two's-complement low bits are the code: 0 -> 00, 1 -> 01, -1 -> 11.
+  // Runs every training forward (the integer GEMM packs the freshly quantized weights).
+  tensor::parallel_for(0, N, 16, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      const int8_t* w = w_q + n * K;
+      uint8_t* row = p.bytes.data() + n * p.row_bytes;
+      for (int64_t k = 0; k < K; ++k) {
+        int64_t byte;
+        int shift;
+        ternary_position(k, byte, shift);
+        row[byte] = uint8_t(row[byte] | ((uint8_t(w[k]) & 3u) << shift));
+      }
     }
-  }
+  });
   return p;
 }
 

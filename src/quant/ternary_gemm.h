@@ -4,6 +4,12 @@
 // (__builtin_cpu_supports at run time; nothing is compiled with -march=native).
 // The AVX2 kernel uses maddubs on (w + 1) in {0,1,2} times x, minus sum(x): exact for every
 // int8 x including -128. Binary weights go through the same kernel (codes 01/11 only).
+// Register blocks (4 weight rows x 1-4 activation rows) keep every accumulator in registers; the
+// GEMV (T = 1) is a single pass over the weight rows.
+// Code assignment (decided): the RTL's 2-bit code (packing.h) is kept rather than I2_S's
+// code = w + 1. With VBMI the decode is one vpermb per plane needing no mask, as cheap as the
+// shift+mask a lookup-free code would need; on AVX2 it costs one pshufb per 32 weights. A
+// lookup-free decode of this code exists if ever needed: (c + 1) & 3 = w + 1 for 00, 01, 11.
 #pragma once
 #include <cstdint>
 

@@ -2,19 +2,60 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
+#include "src/tensor/parallel.h"
+
 namespace abacus::tensor {
 namespace {
 
-// Row-major C[M,N] = alpha A B + beta C with A, B possibly transposed.
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-          const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+constexpr int64_t kTile = 64;
+
+void blas_single_threaded() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    return true;
+  }();
+  (void)once;
+}
+
+void blas_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N),
               int(K), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
 }
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
-          const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
+void blas_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+               const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(M), int(N),
               int(K), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+// Row-major C[M,N] = alpha op(A) op(B) + beta C, cut into fixed tiles of C (see matmul.h).
+// op(A) is [M, K]: row m of it starts at A + m * lda untransposed, at column m of A transposed.
+template <class T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
+          int64_t ldb, T beta, T* C, int64_t ldc) {
+  blas_single_threaded();
+  if (M >= N) {
+    const int64_t tiles = (M + kTile - 1) / kTile;
+    parallel_for(0, tiles, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t m0 = t * kTile, mm = std::min(kTile, M - m0);
+        const T* At = ta ? A + m0 : A + m0 * lda;
+        blas_gemm(ta, tb, mm, N, K, alpha, At, lda, B, ldb, beta, C + m0 * ldc, ldc);
+      }
+    });
+  } else {
+    const int64_t tiles = (N + kTile - 1) / kTile;
+    parallel_for(0, tiles, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t n0 = t * kTile, nn = std::min(kTile, N - n0);
+        // op(B) is [K, N]: column n starts at B + n untransposed, at row n of B transposed.
+        const T* Bt = tb ? B + n0 * ldb : B + n0;
+        blas_gemm(ta, tb, M, nn, K, alpha, A, lda, Bt, ldb, beta, C + n0, ldc);
+      }
+    });
+  }
 }
 
 }  // namespace
@@ -53,11 +94,14 @@ template void matmul_backward<double>(double*, double*, double*, const double*, 
                                       int64_t, int64_t, int64_t);
 
 void matvec(float* y, const float* W, const float* x, int64_t N, int64_t K) {
-  cblas_sgemv(CblasRowMajor, CblasNoTrans, int(N), int(K), 1.f, W, int(K), x, 1, 0.f, y, 1);
-}
-
-void set_blas_threads(int n) {
-  if (n > 0) openblas_set_num_threads(n);
+  blas_single_threaded();
+  const int64_t tiles = (N + kTile * 4 - 1) / (kTile * 4);
+  parallel_for(0, tiles, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t n0 = t * kTile * 4, nn = std::min(kTile * 4, N - n0);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, int(nn), int(K), 1.f, W + n0 * K, int(K), x, 1, 0.f, y + n0, 1);
+    }
+  });
 }
 
 }  // namespace abacus::tensor

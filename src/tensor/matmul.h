@@ -1,6 +1,12 @@
 // llm.c-style matmuls on raw row-major pointers, through OpenBLAS (sgemm for float, dgemm for
 // double). Rows are B*T tokens. Backward ACCUMULATES (+=) into every gradient it is given
 // (the caller zeroes gradients once per step); a null gradient pointer is skipped.
+//
+// Same bits at any thread count: OpenBLAS's result for an element depends on how its own
+// threads (and even its single-thread blocking) cut the matrix, so abacus keeps OpenBLAS
+// single-threaded and cuts every product itself into tiles fixed by the shape alone (64
+// output rows, or 64 output columns when the output is wider than tall); the tiles run on
+// the tensor::parallel_for pool, one OpenBLAS call each.
 #pragma once
 #include <cstdint>
 
@@ -18,8 +24,5 @@ void matmul_backward(T* dinp, T* dweight, T* dbias, const T* dout, const T* inp,
 
 // y[N] = W[N, K] * x[K] (sgemv), the fp32 decode baseline.
 void matvec(float* y, const float* W, const float* x, int64_t N, int64_t K);
-
-// OpenBLAS thread count (0 keeps OpenBLAS' default).
-void set_blas_threads(int n);
 
 }  // namespace abacus::tensor

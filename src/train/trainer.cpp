@@ -11,6 +11,8 @@
 #include "src/data/corpus.h"
 #include "src/data/token_shard.h"
 #include "src/data/tokenizer.h"
+#include "src/dist/communicator.h"
+#include "src/dist/data_parallel.h"
 #include "src/eval/perplexity.h"
 #include "src/io/atomic_file.h"
 #include "src/model/lm.h"
@@ -73,7 +75,11 @@ struct Metrics {
 
 }  // namespace
 
-TrainResult run_training(const TrainOptions& opt) {
+TrainResult run_training(const TrainOptions& options) {
+  dist::Communicator& comm = options.comm ? *options.comm : dist::world();
+  const bool root = comm.rank() == 0;  // rank 0 alone writes files and prints
+  TrainOptions opt = options;
+  opt.quiet = options.quiet || !root;
   if (opt.out_dir.empty()) fail("", "--out", "a run directory is required");
   if (opt.steps <= 0) fail("", "--steps", "must be positive");
   const Device dev = select_device(opt.device);
@@ -83,7 +89,6 @@ TrainResult run_training(const TrainOptions& opt) {
   // crashed in src/tensor/parallel.cpp as of this writing).
   if (opt.threads > 0 && opt.threads != tensor::num_threads()) {
     tensor::set_num_threads(opt.threads);
-    tensor::set_blas_threads(opt.threads);
   }
   const fs::path out(opt.out_dir);
   const std::string trainer_json = (out / "trainer.json").string();
@@ -110,7 +115,11 @@ TrainResult run_training(const TrainOptions& opt) {
   const std::string run_tok = (out / "tokenizer.model").string();
   const std::string train_bin = (out / "train.bin").string(), val_bin = (out / "val.bin").string();
   std::vector<int32_t> train_tokens, val_tokens;
-  if (resuming && fs::exists(train_bin) && fs::exists(val_bin) && fs::exists(run_tok)) {
+  if (!root) {
+    comm.barrier();  // rank 0 has written the shards
+    train_tokens = data::read_token_shard(train_bin);
+    val_tokens = data::read_token_shard(val_bin);
+  } else if (resuming && fs::exists(train_bin) && fs::exists(val_bin) && fs::exists(run_tok)) {
     train_tokens = data::read_token_shard(train_bin);
     val_tokens = data::read_token_shard(val_bin);
   } else {
@@ -136,6 +145,7 @@ TrainResult run_training(const TrainOptions& opt) {
       std::printf("data: %zu train docs (%zu tokens), %zu validation docs (%zu tokens)\n", split.train.size(),
                   train_tokens.size(), split.validation.size(), val_tokens.size());
   }
+  if (root) comm.barrier();
 
   // Model, optimizer, schedule.
   model::LanguageModel<float> m(config);
@@ -172,7 +182,7 @@ TrainResult run_training(const TrainOptions& opt) {
   } else {
     m.init_weights(rng.next_u64());
     st.rng = rng.to_string();
-    fs::remove(metrics.path);
+    if (root) fs::remove(metrics.path);
   }
 
   Schedule sched;
@@ -202,6 +212,12 @@ TrainResult run_training(const TrainOptions& opt) {
   res.val_loss = std::nan("");
   res.params = m.num_params();
   std::vector<int32_t> in(size_t(opt.batch * opt.seq)), tg(size_t(opt.batch * opt.seq));
+  dist::DataParallelStep grad_step(comm, opt.batch,
+                                   opt.micro_batch > 0 ? opt.micro_batch : dist::default_micro_batch(opt.batch, comm.size()),
+                                   opt.seq);
+  if (!opt.quiet && (comm.size() > 1 || grad_step.micro_batches() > 1))
+    std::printf("data parallel: %d rank(s) (%s), %lld micro-batches of %lld sequences per step\n", comm.size(),
+                comm.backend().c_str(), (long long)grad_step.micro_batches(), (long long)grad_step.micro_batch());
   const auto t_start = std::chrono::steady_clock::now();
   auto t_log = t_start;
   int64_t tokens_since_log = 0, steps_run = 0;
@@ -209,14 +225,12 @@ TrainResult run_training(const TrainOptions& opt) {
     st.data_position = loader.position();
     st.data_epoch = loader.epoch();
     st.rng = rng.to_string();
-    save_checkpoint(opt.out_dir, config, m.params(), &adam, &st);
+    if (root) save_checkpoint(opt.out_dir, config, m.params(), &adam, &st);
   };
   while (st.step < end_step) {
     loader.next(in.data(), tg.data());
-    const double loss = m.forward(in.data(), tg.data(), opt.batch, opt.seq);
+    const double loss = grad_step.run(m, in.data(), tg.data());  // forward + backward, all ranks
     if (!std::isfinite(loss)) fail("", "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
-    m.zero_grad();
-    m.backward();
     if (opt.clip > 0) clip_grad_norm(m.grads(), m.num_params(), opt.clip);
     const double lr = sched.lr_at(st.step);
     adam.step(m.params(), m.grads(), lr, sched.wd_at(st.step));
@@ -229,7 +243,7 @@ TrainResult run_training(const TrainOptions& opt) {
     const bool do_eval = st.step % eval_every == 0 || st.step == opt.steps;
     const bool do_log = do_eval || st.step % opt.log_every == 0 || st.step == end_step;
     double val = std::nan("");
-    if (do_eval) {
+    if (do_eval && root) {
       val = eval::evaluate_loss(m, val_tokens, opt.seq, opt.batch, opt.eval_windows).loss;
       res.val_loss = val;
     }
@@ -239,7 +253,7 @@ TrainResult run_training(const TrainOptions& opt) {
       const double total_dt = std::chrono::duration<double>(now - t_start).count();
       const double tps = dt > 0 ? double(tokens_since_log) / dt : 0.0;
       const double eta = total_dt / double(steps_run) * double(end_step - st.step);
-      metrics.add(st.step, st.tokens, lr, loss, val, tps);
+      if (root) metrics.add(st.step, st.tokens, lr, loss, val, tps);
       if (!opt.quiet) {
         std::printf("step %5lld/%lld | loss %.4f | lr %.3e | %7.0f tok/s | ETA %s", (long long)st.step,
                     (long long)opt.steps, loss, lr, tps, fmt_duration(eta).c_str());

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace abacus::dist {
+class Communicator;
+}
+
 namespace abacus::train {
 
 struct TrainOptions {
@@ -30,6 +34,12 @@ struct TrainOptions {
   int64_t log_every = 10;
   int64_t stop_after = 0;   // > 0: stop after this step (checkpointed), as if interrupted
   bool quiet = false;
+  // Data parallel (src/dist/data_parallel.h): sequences per micro-batch (0: batch / ranks)
+  // and the communicator (null: dist::world(), i.e. MPI under mpirun, else one process).
+  // Rank 0 prepares the data, evaluates, logs and checkpoints; the run directory must be
+  // visible to every rank.
+  int64_t micro_batch = 0;
+  dist::Communicator* comm = nullptr;
 };
 
 struct TrainResult {

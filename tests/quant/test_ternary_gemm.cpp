@@ -38,11 +38,16 @@ TEST_CASE("ternary_gemm matches int8_gemm_ref on random and corner shapes", "[te
     for (int64_t K : {1, 7, 31, 32, 33, 127, 128, 129, 200, 255, 256, 257, 384, 513})
       for (int64_t N : {1, 2, 17}) check_shape(T, K, N, gen, false);
   check_shape(2, 4096, 8, gen, false);
+  // Several register blocks of four outputs and both threads: GEMV and small GEMM.
+  check_shape(1, 2048, 203, gen, false);
+  check_shape(6, 1024, 130, gen, false);
+  check_shape(1, 640, 64, gen, false);
 }
 
 TEST_CASE("ternary_gemm is exact at the int8 extremes (-128 times -1)", "[ternary_gemm]") {
   std::mt19937 gen(1);
   check_shape(3, 1000, 5, gen, true);  // sum = 128 * 1000 per output
+  check_shape(1, 1000, 9, gen, true);  // the GEMV register blocks
 }
 
 TEST_CASE("ternary_gemv equals the T = 1 gemm", "[ternary_gemm]") {
