@@ -49,7 +49,7 @@ void bf16_to_float(const uint16_t* x, float* y, int64_t n, void* stream = nullpt
 enum class Norm { rmsnorm, layernorm };
 // x [rows, C] fp32; gain [C] or null; y = Norm(x) * gain, never stored in fp32: x_q [rows, C],
 // x_scale [rows] (127 / max|y|), rstd [rows] and mean [rows] (layernorm; may be null) for backward.
-void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, float eps,
+void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, double eps,
                     int8_t* x_q, float* x_scale, float* rstd, float* mean, void* stream = nullptr);
 // Per-token absmax only (no norm): the kernel behind quant::quantize_activations(per_token).
 void quant_act_per_token(const float* x, int64_t rows, int64_t C, int8_t* x_q, float* x_scale,
@@ -75,7 +75,7 @@ void rescale_epilogue(const int32_t* acc, const float* x_scale, const float* w_s
 // BitLinearPacked::forward on the GPU for b1.58 (RMSNorm with optional gain, unshifted input):
 // norm_quant_act -> int8_gemm -> rescale_epilogue. x [T, K] -> y [T, N]; scratch x_q [T, K],
 // x_scale [T], acc [T, N] (kept, e.g. for traces).
-void bitlinear_forward_int8(const float* x, const float* gain, float eps, const int8_t* w_q, const float* w_scale,
+void bitlinear_forward_int8(const float* x, const float* gain, double eps, const int8_t* w_q, const float* w_scale,
                             int64_t groups, int64_t T, int64_t K, int64_t N, int8_t* x_q, float* x_scale,
                             int32_t* acc, float* y, void* stream = nullptr);
 

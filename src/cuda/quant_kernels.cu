@@ -17,23 +17,26 @@ constexpr int kRowThreads = 256;
 // One block per row: statistics, then absmax of the normalized row, then quantize. The
 // normalized row is recomputed from x (cached) instead of being written out in fp32.
 __global__ void norm_quant_act_kernel(int norm, const float* __restrict__ x, const float* __restrict__ gain,
-                                      int64_t C, float eps, int8_t* __restrict__ x_q, float* __restrict__ x_scale,
+                                      int64_t C, double eps, int8_t* __restrict__ x_q, float* __restrict__ x_scale,
                                       float* __restrict__ rstd_out, float* __restrict__ mean_out) {
   const int64_t row = blockIdx.x;
   const float* xr = x + row * C;
+  // Statistics in double, as src/nn/{rms,layer}norm.cpp: mean and rstd round to the host's floats.
   float mean = 0.f, rstd = 1.f;
-  if (norm == int(Norm::layernorm)) {  // two passes (mean, then centred squares): no cancellation
-    float s = 0.f;
-    for (int64_t c = threadIdx.x; c < C; c += blockDim.x) s += xr[c];
-    mean = block_reduce(s, SumOp{}) / float(C);
-  }
   if (norm >= 0) {
-    float s2 = 0.f;
+    double m = 0.0;
+    if (norm == int(Norm::layernorm)) {  // two passes (mean, then centred squares): no cancellation
+      double s = 0.0;
+      for (int64_t c = threadIdx.x; c < C; c += blockDim.x) s += double(xr[c]);
+      m = block_reduce(s, SumOp{}) / double(C);
+    }
+    double s2 = 0.0;
     for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
-      const float v = xr[c] - mean;
+      const double v = double(xr[c]) - m;
       s2 += v * v;
     }
-    rstd = 1.f / sqrtf(block_reduce(s2, SumOp{}) / float(C) + eps);
+    rstd = float(1.0 / sqrt(block_reduce(s2, SumOp{}) / double(C) + eps));
+    mean = float(m);
   }
   auto normed = [&](int64_t c) {
     const float y = (xr[c] - mean) * rstd;
@@ -156,7 +159,7 @@ void check_groups(int64_t N, int64_t groups) {
 
 int64_t packed_row_bytes(int64_t K) { return ternary_row_bytes(K); }
 
-void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, float eps, int8_t* x_q,
+void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, double eps, int8_t* x_q,
                     float* x_scale, float* rstd, float* mean, void* stream) {
   if (rows <= 0 || C <= 0) return;
   norm_quant_act_kernel<<<unsigned(rows), kRowThreads, 0, as_stream(stream)>>>(int(norm), x, gain, C, eps, x_q, x_scale,
