@@ -332,6 +332,7 @@ std::vector<float> DeviceLM::logits() const {
 }
 
 void DeviceLM::zero_grad() { impl_->G.zero(); }
+float* DeviceLM::device_grads() { return impl_->G.get(); }
 
 void DeviceLM::backward() {
   const ModelConfig& c = config_;

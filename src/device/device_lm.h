@@ -56,7 +56,10 @@ class DeviceLM {
   std::vector<float> logits() const;  // [B*Tn, vocab] of the last forward WITHOUT targets
   void zero_grad();
   void backward();  // accumulates d(mean loss)/d(params)
-  double clip_grad_norm(double max_norm);  // as train::clip_grad_norm; returns the norm before
+  double clip_grad_norm(double max_norm);
+  // The flat gradient buffer in backend memory (data parallel: allreduce it between backward and
+  // the optimizer step, e.g. cuda::NcclCommunicator::allreduce_mean).
+  float* device_grads();  // as train::clip_grad_norm; returns the norm before
   // One AdamW step (t advances by one); weight decay on the layout's decayed parameters.
   void adamw_step(const AdamWSettings& s, double lr, double weight_decay);
 

@@ -93,7 +93,8 @@ std::string default_tokenizer_path(const std::string& data, int64_t vocab) {
 
 }  // namespace
 
-train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& be) {
+train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& be,
+                                       const GradientReducer& reduce_grads) {
   using namespace abacus::train;
   if (opt.out_dir.empty()) fail("", "--out", "a run directory is required");
   if (opt.steps <= 0) fail("", "--steps", "must be positive");
@@ -237,6 +238,7 @@ train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& 
       fail("", "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
     m.zero_grad();
     m.backward();
+    if (reduce_grads) reduce_grads(m.device_grads(), m.num_params());
     if (opt.clip > 0) m.clip_grad_norm(opt.clip);
     const double lr = sched.lr_at(st.step);
     m.adamw_step(dev_adam, lr, sched.wd_at(st.step));

@@ -4,6 +4,7 @@
 // the backend's memory; they are copied to the host only to write a checkpoint.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "src/device/backend.h"
@@ -13,7 +14,13 @@
 
 namespace abacus::device {
 
-train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& backend);
+// Data parallel: when given, called every step with the gradients (backend memory, n floats)
+// between backward and clipping/AdamW; it must leave the mean over ranks there (e.g. an NCCL
+// allreduce_mean). Each rank then applies the same update to the same parameters.
+using GradientReducer = std::function<void(float* grads, int64_t n)>;
+
+train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& backend,
+                                       const GradientReducer& reduce_grads = nullptr);
 
 // eval::evaluate_loss on a DeviceLM (same windows, same mean).
 eval::LossResult evaluate_loss(DeviceLM& m, const std::vector<int32_t>& tokens, int64_t seq, int64_t batch,

@@ -205,3 +205,23 @@ TEST_CASE("device trainer: exact resume, and checkpoints resume across devices",
   REQUIRE(on_dev.losses.size() == 4);
   for (size_t i = 0; i < 4; ++i) CHECK(std::fabs(on_dev.losses[i] - full.losses[4 + i]) <= 5e-3 * full.losses[4 + i]);
 }
+
+TEST_CASE("device trainer: the data-parallel gradient hook sees every step's gradients", "[device][train]") {
+  // Two "ranks" with the same batch average to the same gradients: the hook (here the mean of
+  // the gradients with a copy of themselves, as an allreduce over 2 identical ranks leaves
+  // them) must not change the run, and it runs once per step on the whole gradient buffer.
+  auto be = device::make_cpu_backend();
+  const train::TrainResult plain = device::run_device_training(device_options("dp_plain", 4), *be);
+  int64_t calls = 0;
+  const train::TrainResult dp = device::run_device_training(
+      device_options("dp_hook", 4), *be, [&](float* g, int64_t n) {
+        ++calls;
+        std::vector<float> other(static_cast<size_t>(n));
+        be->download(other.data(), g, other.size() * 4);
+        for (float& v : other) v = (v + v) / 2.f;
+        be->upload(g, other.data(), other.size() * 4);
+      });
+  CHECK(calls == 4);
+  REQUIRE(dp.losses.size() == plain.losses.size());
+  for (size_t i = 0; i < dp.losses.size(); ++i) CHECK(dp.losses[i] == plain.losses[i]);
+}
