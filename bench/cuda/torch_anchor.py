@@ -45,7 +45,7 @@ def rope(x, theta):  # x [B, T, H, hd], rotate-half pairing as src/nn/rope.cpp
     ang = torch.arange(T, device=x.device, dtype=torch.float64)[:, None] * freq[None, :]
     c, s = ang.cos().float()[None, :, None, :], ang.sin().float()[None, :, None, :]
     a, b = x[..., :half], x[..., half:]
-    return torch.cat([a * c - b * s, b * c + a * s], dim=-1)
+    return torch.cat([a * c - b * s, b * c + a * s], dim=-1).to(x.dtype)  # back to bf16 under autocast
 
 
 class Block(nn.Module):
@@ -101,7 +101,7 @@ class LM(nn.Module):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=512)
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--peak-tflops", type=float, default=989.0)
