@@ -76,7 +76,8 @@ stamp "built"
 # ---- 3. GPU tests ----------------------------------------------------------------------------
 TESTS=skipped
 if [ $SKIP_TESTS -eq 0 ]; then
-  if (cd "$B" && ctest -L gpu --output-on-failure --timeout 300 >"$LOG/tests.log" 2>&1); then TESTS=passed
+  if (cd "$B" && ctest -L gpu --output-on-failure --timeout 300 >"$LOG/tests.log" 2>&1); then
+    if grep -q "Not Run\|Skipped" "$LOG/tests.log"; then TESTS="skipped (no GPU)"; else TESTS=passed; fi
   else TESTS=FAILED; tail -60 "$LOG/tests.log"; fi
   grep -E "tests passed|Passed|Failed|Skipped|SKIPPED" "$LOG/tests.log" | tail -5
   stamp "GPU tests $TESTS"

@@ -86,7 +86,7 @@ TEST_CASE("GPU trainer on a preset: checkpoints resume on the CPU trainer", "[gp
   o.data_path = std::string(ABACUS_TEST_DATA) + "/tiny-corpus";
   o.tokenizer_path = "gpu_test_tokenizer.model";
   if (!fs::exists(o.tokenizer_path))
-    data::Tokenizer::train(data::split_documents(data::read_documents(o.data_path)).train, 4096, o.tokenizer_path);
+    data::Tokenizer::train(data::split_documents(data::read_documents(o.data_path)).train, 384, o.tokenizer_path);
   o.steps = 12;
   o.batch = 8;
   o.seq = 64;
