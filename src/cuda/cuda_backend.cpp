@@ -145,6 +145,28 @@ class CudaBackend final : public device::Backend {
              double beta2, double eps, double weight_decay, bool decay) override {
     adamw_step(p, g, m, v, n, t, lr, beta1, beta2, eps, weight_decay, decay);
   }
+  void quantize_weights(Quant quant, const float* W, int64_t N, int64_t K, int64_t groups, int8_t* w_q,
+                        uint8_t* packed, float* w_scale) override {
+    if (quant == Quant::b1) {
+      quant_weights_binary(W, N, K, groups, w_q, w_scale, scratch<double>(kPartial, 2 * groups * 128 + groups));
+      pack_weights(w_q, N, K, packed);
+    } else {
+      quant_weights_ternary(quant == Quant::b158_median ? WeightCenter::absmedian : WeightCenter::absmean, W, N, K,
+                            groups, w_q, packed, w_scale);
+    }
+  }
+  void bitlinear_infer(const device::BitLinearShape& s, float* y, const float* x, const float* gain,
+                       const int8_t* w_q, const uint8_t* packed, const float* w_scale,
+                       const device::BitLinearState& st) override {
+    norm_quant_act(to_norm(s.norm), x, gain, s.rows, s.K, s.eps, st.x_q, st.x_scale, st.rstd, st.mean);
+    if (s.rows == 1) w2a8_gemv(st.x_q, packed, s.N, s.K, st.acc);  // decode: 2-bit weights streamed
+    else int8_gemm(st.x_q, w_q, st.acc, s.rows, s.K, s.N);
+    rescale_epilogue(st.acc, st.x_scale, w_scale, s.rows, s.N, s.groups, y);
+  }
+  void attention_cached(float* out, const float* q, const float* k_cache, const float* v_cache, int64_t n, int64_t pos,
+                        int64_t H, int64_t Hkv, int64_t hd) override {
+    cuda::attention_cached(out, q, k_cache, v_cache, n, pos, H, Hkv, hd);
+  }
   double sum_squares(const float* x, int64_t n) override {
     return cuda::sum_squares(x, n, scratch<double>(kPartial, 1024));
   }

@@ -236,9 +236,81 @@ __global__ void sum_squares_kernel(const float* __restrict__ x, int64_t n, doubl
   if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
+__global__ void pack_kernel(const int8_t* __restrict__ w_q, int64_t N, int64_t K, uint8_t* __restrict__ packed) {
+  const int64_t rb = ternary_row_bytes(K), total = N * rb;
+  for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < total; idx += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t n = idx / rb, b = idx % rb, k0 = (b / 32) * 128 + (b % 32);
+    int8_t q[4];
+    for (int i = 0; i < 4; ++i) q[i] = k0 + 32 * i < K ? w_q[n * K + k0 + 32 * i] : int8_t(0);
+    packed[idx] = pack4(q[0], q[1], q[2], q[3]);
+  }
+}
+
+constexpr int kMaxHd = 128, kLanes = kMaxHd / 32;
+
+__device__ inline float warp_sum_f(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+__global__ void attn_cached_kernel(float* __restrict__ out, const float* __restrict__ q,
+                                   const float* __restrict__ kc, const float* __restrict__ vc, int64_t n,
+                                   int64_t pos, int64_t H, int64_t Hkv, int64_t hd) {
+  const int64_t warp = (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x & 31;
+  if (warp >= n * H) return;
+  const int64_t t = warp / H, h = warp % H, hk = h / (H / Hkv);
+  const float scale = float(1.0 / sqrt(double(hd)));
+  float qv[kLanes], acc[kLanes];
+  for (int j = 0; j < kLanes; ++j) {
+    const int64_t d = lane + 32 * j;
+    qv[j] = d < hd ? q[(t * H + h) * hd + d] : 0.f;
+    acc[j] = 0.f;
+  }
+  float m = -INFINITY, l = 0.f;
+  for (int64_t u = 0; u <= pos + t; ++u) {
+    const float* kr = kc + (u * Hkv + hk) * hd;
+    const float* vr = vc + (u * Hkv + hk) * hd;
+    float dot = 0.f;
+    for (int j = 0; j < kLanes; ++j) {
+      const int64_t d = lane + 32 * j;
+      if (d < hd) dot += qv[j] * kr[d];
+    }
+    const float s = warp_sum_f(dot) * scale;
+    const float m2 = fmaxf(m, s), corr = expf(m - m2), p = expf(s - m2);
+    l = l * corr + p;
+    for (int j = 0; j < kLanes; ++j) {
+      const int64_t d = lane + 32 * j;
+      acc[j] = acc[j] * corr + (d < hd ? p * vr[d] : 0.f);
+    }
+    m = m2;
+  }
+  for (int j = 0; j < kLanes; ++j) {
+    const int64_t d = lane + 32 * j;
+    if (d < hd) out[(t * H + h) * hd + d] = acc[j] / l;
+  }
+}
+
 constexpr int64_t kChunkRows = 64;
 
 }  // namespace
+
+void pack_weights(const int8_t* w_q, int64_t N, int64_t K, uint8_t* packed) {
+  const int64_t total = N * ternary_row_bytes(K);
+  if (total <= 0) return;
+  pack_kernel<<<blocks_for(total, kThreads), kThreads>>>(w_q, N, K, packed);
+  check_launch("pack_weights");
+}
+
+void attention_cached(float* out, const float* q, const float* k_cache, const float* v_cache, int64_t n, int64_t pos,
+                      int64_t H, int64_t Hkv, int64_t hd) {
+  if (hd < 1 || hd > kMaxHd) fail("", "head_dim", "must be 1.." + std::to_string(kMaxHd));
+  if (Hkv < 1 || H % Hkv != 0) fail("", "n_kv_head", "must divide n_head");
+  const int64_t warps = n * H;
+  if (warps <= 0) return;
+  attn_cached_kernel<<<unsigned((warps + 7) / 8), 256>>>(out, q, k_cache, v_cache, n, pos, H, Hkv, hd);
+  check_launch("attention_cached");
+}
 
 void embedding_forward(float* out, const int32_t* ids, const float* table, int64_t rows, int64_t C) {
   if (rows * C <= 0) return;

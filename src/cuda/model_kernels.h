@@ -38,6 +38,13 @@ enum class Ffn { gelu, swiglu, relu2_glu };
 void ffn_forward(Ffn kind, float* h, const float* gate, const float* up, int64_t n);
 void ffn_backward(Ffn kind, float* dgate, float* dup, const float* dh, const float* gate, const float* up, int64_t n);
 
+// packed [N, packed_row_bytes(K)] 2-bit codes of w_q [N, K] in {-1, 0, 1} (binary b1 weights too).
+void pack_weights(const int8_t* w_q, int64_t N, int64_t K, uint8_t* packed);
+// Causal attention of n queries q [n, H, hd] at positions pos.. against the KV cache [>= pos+n,
+// Hkv, hd]; one warp per (query, head), online softmax; out [n, H, hd]. hd <= 128.
+void attention_cached(float* out, const float* q, const float* k_cache, const float* v_cache, int64_t n, int64_t pos,
+                      int64_t H, int64_t Hkv, int64_t hd);
+
 void add(float* y, const float* a, const float* b, int64_t n);
 void scale(float* x, int64_t n, float s);
 // Sum of squares in double; synchronizes. partial: >= 1024 doubles.

@@ -99,6 +99,22 @@ class Backend {
   virtual void cross_entropy(const float* logits, const int32_t* targets, int64_t rows, int64_t V, float scale,
                              float* losses, float* dlogits) = 0;
 
+  // ---- inference (generate, trace) ----
+  // BitNet weights quantized once: w_q [N, K] int8, packed [N, 32 ceil(K/128)] 2-bit codes
+  // (src/quant/packing.h), w_scale [groups]; quant is b1 (binary), b1.58 or b1.58-median.
+  virtual void quantize_weights(Quant quant, const float* W, int64_t N, int64_t K, int64_t groups, int8_t* w_q,
+                                uint8_t* packed, float* w_scale) = 0;
+  // BitLinearPacked::forward: norm, per-token int8 activations (every mode), then the W2A8 GEMV on
+  // the packed weights for one row (decode) or the int8 GEMM on w_q for a prefill, and the
+  // rescale; st's x_q, x_scale, acc (and rstd/mean) receive the call's integers.
+  virtual void bitlinear_infer(const BitLinearShape& s, float* y, const float* x, const float* gain,
+                               const int8_t* w_q, const uint8_t* packed, const float* w_scale,
+                               const BitLinearState& st) = 0;
+  // Causal attention of n new queries q [n, H, hd] at positions pos..pos+n-1 against the KV cache
+  // k_cache, v_cache [>= pos+n, Hkv, hd] (the new tokens' k, v already in it): out [n, H, hd].
+  virtual void attention_cached(float* out, const float* q, const float* k_cache, const float* v_cache, int64_t n,
+                                int64_t pos, int64_t H, int64_t Hkv, int64_t hd) = 0;
+
   // ---- optimizer ----
   virtual void adamw(float* p, const float* g, float* m, float* v, int64_t n, int64_t t, double lr, double beta1,
                      double beta2, double eps, double weight_decay, bool decay) = 0;

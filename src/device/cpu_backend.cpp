@@ -19,6 +19,7 @@
 #include "src/nn/rope.h"
 #include "src/quant/act_quant.h"
 #include "src/quant/int_gemm.h"
+#include "src/quant/packing.h"
 #include "src/quant/weight_quant.h"
 #include "src/tensor/matmul.h"
 #include "src/util/error.h"
@@ -138,6 +139,35 @@ class CpuBackend final : public Backend {
   void cross_entropy(const float* logits, const int32_t* targets, int64_t rows, int64_t V, float scale, float* losses,
                      float* dlogits) override {
     nn::softmax_cross_entropy(losses, dlogits, logits, targets, rows, V, scale);
+  }
+
+  void quantize_weights(Quant quant, const float* W, int64_t N, int64_t K, int64_t groups, int8_t* w_q,
+                        uint8_t* packed, float* w_scale) override {
+    quant::quantize_weights(quant::weight_quant_for(quant), W, N, K, groups, w_q, w_scale);
+    const quant::PackedTernary pk = quant::pack_ternary(w_q, N, K);
+    std::memcpy(packed, pk.bytes.data(), pk.bytes.size());
+  }
+  void bitlinear_infer(const BitLinearShape& s, float* y, const float* x, const float* gain, const int8_t* w_q,
+                       const uint8_t* packed, const float* w_scale, const BitLinearState& st) override {
+    const int64_t rows = s.rows, K = s.K, N = s.N, per = N / s.groups;
+    std::vector<float> xn(static_cast<size_t>(rows * K));
+    model::norm_forward(s.norm, xn.data(), st.mean, st.rstd, x, gain, rows, K, s.eps);
+    quant::quantize_activations(quant::ActScope::per_token, xn.data(), rows, K, 1, st.x_q, st.x_scale);
+    if (rows == 1) {  // the GEMV kernel's arithmetic: one packed row per output
+      const int64_t rb = cuda::ternary_row_bytes(K);
+      for (int64_t n = 0; n < N; ++n) st.acc[n] = cuda::w2a8_dot_row(st.x_q, packed + n * rb, K);
+    } else {
+      quant::int8_gemm_ref(st.x_q, w_q, st.acc, rows, K, N);
+    }
+    for (int64_t t = 0; t < rows; ++t)
+      for (int64_t n = 0; n < N; ++n)
+        y[t * N + n] = cuda::rescale(st.acc[t * N + n], st.x_scale[t], w_scale[n / per]);
+  }
+  void attention_cached(float* out, const float* q, const float* k_cache, const float* v_cache, int64_t n,
+                        int64_t pos, int64_t H, int64_t Hkv, int64_t hd) override {
+    std::vector<float> scores(static_cast<size_t>(H * (pos + n)));
+    for (int64_t t = 0; t < n; ++t)
+      nn::attention_decode(out + t * H * hd, q + t * H * hd, k_cache, v_cache, pos + t + 1, H, Hkv, hd, scores.data());
   }
 
   void adamw(float* p, const float* g, float* m, float* v, int64_t n, int64_t t, double lr, double beta1,

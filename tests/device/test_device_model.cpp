@@ -10,7 +10,9 @@
 
 #include "src/data/corpus.h"
 #include "src/data/tokenizer.h"
+#include "src/device/device_inference.h"
 #include "src/device/device_trainer.h"
+#include "src/model/inference.h"
 #include "src/model/norm_ops.h"
 #include "src/quant/act_quant.h"
 #include "src/quant/int_gemm.h"
@@ -224,4 +226,67 @@ TEST_CASE("device trainer: the data-parallel gradient hook sees every step's gra
   CHECK(calls == 4);
   REQUIRE(dp.losses.size() == plain.losses.size());
   for (size_t i = 0; i < dp.losses.size(); ++i) CHECK(dp.losses[i] == plain.losses[i]);
+}
+
+namespace {
+
+// Every BitLinear record of a prefill of 5 tokens and 3 decode steps on fixed tokens.
+struct Rec {
+  std::string name;
+  int64_t T, K, N, G_w;
+  std::vector<int8_t> x_q, w_q;
+  std::vector<float> x_scale, w_scale, y;
+  std::vector<int32_t> acc;
+};
+
+template <class Model>
+std::vector<Rec> trace_run(Model& m, std::vector<std::vector<float>>* logits) {
+  std::vector<Rec> recs;
+  const nn::BitLinearObserver obs = [&](const nn::BitLinearRecord& r) {
+    recs.push_back({r.name, r.T, r.K, r.N, r.G_w, std::vector<int8_t>(r.x_q, r.x_q + r.T * r.K),
+                    std::vector<int8_t>(r.w_q, r.w_q + r.N * r.K), std::vector<float>(r.x_scale, r.x_scale + r.T),
+                    std::vector<float>(r.w_scale, r.w_scale + r.G_w), std::vector<float>(r.y, r.y + r.T * r.N),
+                    std::vector<int32_t>(r.acc, r.acc + r.T * r.N)});
+  };
+  const std::vector<int32_t> prompt = {3, 17, 5, 29, 11}, decode = {7, 2, 19};
+  logits->push_back(m.forward(prompt.data(), 5, 0, &obs));
+  for (size_t i = 0; i < decode.size(); ++i) logits->push_back(m.forward(&decode[i], 1, int64_t(5 + i), &obs));
+  return recs;
+}
+
+}  // namespace
+
+TEST_CASE("device inference on the CPU backend: trace records equal InferenceModel's bit for bit", "[device][trace]") {
+  // Prefill runs the int8 GEMM on w_q, decode the W2A8 GEMV arithmetic on the packed weights;
+  // every integer tensor and every BitLinear output equals the CPU inference path's. Logits go
+  // through the bf16 LM head (the GPU's), so they agree within bf16 rounding only.
+  std::vector<ModelConfig> cfgs = {test::micro_config(Quant::b158, NormKind::rmsnorm, FfnKind::swiglu, false),
+                                   test::micro_config(Quant::b1, NormKind::layernorm, FfnKind::gelu, true, 1),
+                                   test::micro_config(Quant::b158_median, NormKind::rmsnorm, FfnKind::relu2_glu, false)};
+  cfgs[2].quant_groups = 2;
+  auto be = device::make_cpu_backend();
+  for (const ModelConfig& c : cfgs) {
+    INFO(quant_name(c.quant));
+    model::LanguageModel<float> init(c);
+    init.init_weights(11);
+    model::InferenceModel cpu(c, init.params());
+    device::DeviceInference dev(c, init.params(), *be);
+    std::vector<std::vector<float>> lc, ld;
+    const std::vector<Rec> a = trace_run(cpu, &lc), b = trace_run(dev, &ld);
+    REQUIRE(a.size() == b.size());
+    REQUIRE(a.size() == size_t(4 * c.num_hidden_layers * (c.ffn == FfnKind::gelu ? 6 : 7)));
+    for (size_t i = 0; i < a.size(); ++i) {
+      INFO(a[i].name << " record " << i);
+      REQUIRE(a[i].name == b[i].name);
+      REQUIRE((a[i].T == b[i].T && a[i].K == b[i].K && a[i].N == b[i].N && a[i].G_w == b[i].G_w));
+      REQUIRE(a[i].x_q == b[i].x_q);
+      REQUIRE(a[i].x_scale == b[i].x_scale);
+      REQUIRE(a[i].w_q == b[i].w_q);
+      REQUIRE(a[i].w_scale == b[i].w_scale);
+      REQUIRE(a[i].acc == b[i].acc);
+      REQUIRE(a[i].y == b[i].y);
+    }
+    for (size_t s = 0; s < lc.size(); ++s)
+      for (size_t j = 0; j < lc[s].size(); ++j) REQUIRE(std::fabs(lc[s][j] - ld[s][j]) <= 2e-2f + 1e-2f * std::fabs(lc[s][j]));
+  }
 }
