@@ -30,7 +30,7 @@ int run(int argc, char** argv) {
   std::string ckpt, data, tokenizer, task;
   int64_t seq = 0, batch = 8, max_windows = 0;
   int threads = 0;
-  std::string device = "auto";
+  std::string device = "cpu";
   po::options_description desc(
       "abacus eval: validation loss and perplexity of a checkpoint; multiple-choice accuracy\n\n"
       "usage: abacus eval --checkpoint runs/x [--data data/brown] [--seq T] [--task task.jsonl]\n\n"
@@ -46,7 +46,7 @@ int run(int argc, char** argv) {
       ("max-windows", po::value(&max_windows)->default_value(0), "limit the windows (0 = all)")
       ("task", po::value(&task), "multiple-choice JSONL task file to score")
       ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all)")
-      ("device", po::value(&device)->default_value("auto"), "auto | cpu | cuda (perplexity on the GPU; tasks on the CPU)");
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (perplexity on the GPU; tasks on the CPU)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");

@@ -6,14 +6,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
+#include "src/device/device_inference.h"
 #include "src/eval/sampler.h"
 #include "src/model/inference.h"
 #include "src/tensor/rng.h"
 #include "src/train/checkpoint.h"
+#include "src/util/device.h"
 #include "src/util/error.h"
 
 namespace po = boost::program_options;
@@ -26,6 +29,7 @@ int run(int argc, char** argv) {
   int64_t max_tokens = 64, top_k = 40;
   double temperature = 0.8;
   uint64_t seed = 1;
+  std::string device = "cpu";
   po::options_description desc(
       "abacus generate: sample a continuation of a prompt (KV cache; BitNet models run packed\n"
       "2-bit weights and the int8 x ternary integer matmul)\n\n"
@@ -37,14 +41,25 @@ int run(int argc, char** argv) {
       ("max-tokens", po::value(&max_tokens)->default_value(64), "tokens to generate")
       ("temperature", po::value(&temperature)->default_value(0.8), "sampling temperature (0 = greedy)")
       ("top-k", po::value(&top_k)->default_value(40), "sample among the k most likely tokens (0 = all)")
-      ("seed", po::value(&seed)->default_value(1), "sampling seed");
+      ("seed", po::value(&seed)->default_value(1), "sampling seed")
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: W2A8 decode on the GPU)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
   const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
   if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();
   const abacus::data::Tokenizer tok = abacus::data::Tokenizer::load(tokenizer);
-  abacus::model::InferenceModel model(lm.config, lm.params.data());
+  std::unique_ptr<abacus::device::Backend> gpu;
+  if (abacus::select_device(device) == abacus::Device::cuda) gpu = abacus::device::make_cuda_backend();
+  std::unique_ptr<abacus::model::InferenceModel> cpu_model;
+  std::unique_ptr<abacus::device::DeviceInference> gpu_model;
+  if (gpu) gpu_model = std::make_unique<abacus::device::DeviceInference>(lm.config, lm.params.data(), *gpu);
+  else cpu_model = std::make_unique<abacus::model::InferenceModel>(lm.config, lm.params.data());
+  struct {
+    abacus::model::InferenceModel* c;
+    abacus::device::DeviceInference* g;
+    std::vector<float> forward(const int32_t* t, int64_t n, int64_t p) { return g ? g->forward(t, n, p) : c->forward(t, n, p); }
+  } model{cpu_model.get(), gpu_model.get()};
   std::vector<int32_t> ids = tok.encode(prompt);
   if (ids.empty()) abacus::fail("", "--prompt", "encodes to no tokens");
   const int64_t max_pos = lm.config.max_position_embeddings;

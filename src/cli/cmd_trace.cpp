@@ -6,16 +6,19 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
+#include "src/device/device_inference.h"
 #include "src/io/atomic_file.h"
 #include "src/model/inference.h"
 #include "src/train/checkpoint.h"
 #include "src/trace/trace.h"
 #include "src/trace/workload.h"
+#include "src/util/device.h"
 #include "src/util/error.h"
 
 namespace po = boost::program_options;
@@ -57,6 +60,7 @@ int run(int argc, char** argv) {
   std::string checkpoint, prompt, tokens_file, out;
   int64_t decode_steps = 0;
   double max_mib = 1024;
+  std::string device;
   po::options_description opts("abacus trace: record every BitLinear call of a BitNet model's inference");
   opts.add_options()("help,h", "this help")
       ("checkpoint", po::value(&checkpoint)->required(), "checkpoint directory (config.json, model.safetensors, tokenizer.model)")
@@ -64,7 +68,8 @@ int run(int argc, char** argv) {
       ("tokens", po::value(&tokens_file), "file of whitespace-separated token ids (instead of --prompt)")
       ("out", po::value(&out)->required(), "output trace file (trace.safetensors)")
       ("decode-steps", po::value(&decode_steps)->default_value(0), "greedy decode steps recorded after the prefill")
-      ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)");
+      ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)")
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: the GPU's integer inference, W2A8 decode)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm,
                                   "The trace format is described in README.md (formats) and src/trace/trace.h.\n"))
@@ -103,7 +108,24 @@ int run(int argc, char** argv) {
   if (est > max_mib * 1024 * 1024)
     abacus::fail("", "--max-mib", "the trace would be about " + human_bytes(est) + "; raise --max-mib to write it");
 
-  abacus::model::InferenceModel model(m.config, m.params.data());
+  // The CPU inference path, or the same integer path on the GPU (src/device/device_inference.h).
+  std::unique_ptr<abacus::device::Backend> gpu;
+  if (abacus::select_device(device) == abacus::Device::cuda) gpu = abacus::device::make_cuda_backend();
+  std::unique_ptr<abacus::model::InferenceModel> cpu_model;
+  std::unique_ptr<abacus::device::DeviceInference> gpu_model;
+  if (gpu) {
+    gpu_model = std::make_unique<abacus::device::DeviceInference>(m.config, m.params.data(), *gpu);
+    std::printf("trace: on %s\n", gpu->name());
+  } else {
+    cpu_model = std::make_unique<abacus::model::InferenceModel>(m.config, m.params.data());
+  }
+  struct {
+    abacus::model::InferenceModel* c;
+    abacus::device::DeviceInference* g;
+    std::vector<float> forward(const int32_t* t, int64_t n, int64_t p, const abacus::nn::BitLinearObserver* o) {
+      return g ? g->forward(t, n, p, o) : c->forward(t, n, p, o);
+    }
+  } model{cpu_model.get(), gpu_model.get()};
   abacus::trace::TraceWriter writer(m.config, ids);
   writer.begin_step(0, ids);
   std::vector<float> logits = model.forward(ids.data(), int64_t(ids.size()), 0, &writer.observer());
