@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "src/cuda/model_math.h"
+#include "src/cuda/quant_math.h"
+#include "src/quant/weight_quant.h"
 #include "src/nn/activations.h"
 #include "src/nn/rope.h"
 #include "tests/cuda/random_data.h"
@@ -85,5 +87,32 @@ TEST_CASE("RoPE pair rotation with double angles equals nn::rope forward and bac
         cu::rope_pair(mine[size_t(bth * hd + i)], mine[size_t(bth * hd + i + half)], c, s);
       }
     REQUIRE(mine == ref);
+  }
+}
+
+TEST_CASE("binary (b1) weight quantizer of the kernels equals quantize_weights(binary)", "[cuda][quant]") {
+  // The kernel's arithmetic: double sums of W and |W| per group, alpha = float(sum / count),
+  // w_scale = weight_scale_from_center(float(sum|W| / count)), w_q = quantize_binary(W, alpha).
+  const int64_t N = 12, K = 50;
+  for (const int64_t groups : {int64_t(1), int64_t(3)}) {
+    const std::vector<float> W = normal_floats(size_t(N * K), 40 + uint32_t(groups), 0.05f);
+    std::vector<int8_t> ref_q(W.size()), q(W.size());
+    std::vector<float> ref_s(static_cast<size_t>(groups)), s(static_cast<size_t>(groups));
+    abacus::quant::quantize_weights(abacus::quant::WeightQuant::binary, W.data(), N, K, groups, ref_q.data(),
+                                    ref_s.data());
+    const int64_t count = (N / groups) * K;
+    for (int64_t g = 0; g < groups; ++g) {
+      double sum = 0, sum_abs = 0;
+      for (int64_t i = g * count; i < (g + 1) * count; ++i) {  // any order: double absorbs it
+        sum += double(W[size_t(i)]);
+        sum_abs += double(std::fabs(W[size_t(i)]));
+      }
+      const float denom = float(count);
+      const float alpha = float(sum / double(denom));
+      s[size_t(g)] = cu::weight_scale_from_center(float(sum_abs / double(denom)));
+      for (int64_t i = g * count; i < (g + 1) * count; ++i) q[size_t(i)] = cu::quantize_binary(W[size_t(i)], alpha);
+    }
+    REQUIRE(q == ref_q);
+    REQUIRE(s == ref_s);
   }
 }
