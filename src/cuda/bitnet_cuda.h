@@ -58,8 +58,9 @@ void quant_act_per_token(const float* x, int64_t rows, int64_t C, int8_t* x_q, f
 // ---- ternary weight quantization + 2-bit packing in the same pass ---------------------------
 enum class WeightCenter { absmean, absmedian };
 // W [N, K] fp32; groups G split the N rows (N % G == 0). Writes w_q [N, K] int8 (for the tensor-
-// core GEMM), packed [N, ternary_row_bytes(K)] and w_scale [G] (device). Synchronizes (the
-// median's radix select reads histograms back).
+// core GEMM), packed [N, ternary_row_bytes(K)] and w_scale [G] (device). absmedian synchronizes
+// (its radix select reads histograms back); absmean does not, and keeps its partial sums in one
+// process-wide scratch buffer (so calls on different streams must not overlap).
 void quant_weights_ternary(WeightCenter center, const float* W, int64_t N, int64_t K, int64_t groups,
                            int8_t* w_q, uint8_t* packed, float* w_scale, void* stream = nullptr);
 int64_t packed_row_bytes(int64_t K);

@@ -150,6 +150,17 @@ __global__ void dequant_bf16_kernel(const int8_t* __restrict__ w_q, const float*
     out[i] = __float2bfloat16_rn(float(w_q[i]) / w_scale[(i / K) / rows_per_group]);
 }
 
+// The absmean partial sums live in one grow-only buffer, so a training step's many weight
+// quantizations neither allocate nor synchronize (cudaFree would stall the stream each call).
+double* absmean_partials(size_t count) {
+  static DeviceBuffer buf;
+  if (buf.bytes() < count * sizeof(double)) {
+    synchronize();  // kernels still reading the old buffer
+    buf = DeviceBuffer(count * sizeof(double));
+  }
+  return buf.as<double>();
+}
+
 void check_groups(int64_t N, int64_t groups) {
   if (groups < 1 || N % groups != 0)
     fail("", "quant_groups", "weight groups " + std::to_string(groups) + " must divide N = " + std::to_string(N));
@@ -182,13 +193,12 @@ void quant_weights_ternary(WeightCenter center, const float* W, int64_t N, int64
   cudaStream_t st = as_stream(stream);
   const unsigned bx = unsigned(std::min<int64_t>(std::max<int64_t>((count + 255) / 256, 1), 128));
   if (center == WeightCenter::absmean) {
-    DeviceBuffer partial(size_t(groups) * bx * sizeof(double));
-    abs_sum_kernel<<<dim3(bx, unsigned(groups)), 256, 0, st>>>(W, count, partial.as<double>());
+    double* partial = absmean_partials(size_t(groups) * bx);
+    abs_sum_kernel<<<dim3(bx, unsigned(groups)), 256, 0, st>>>(W, count, partial);
     check_launch("abs_sum");
-    absmean_scale_kernel<<<unsigned((groups + 127) / 128), 128, 0, st>>>(partial.as<double>(), int(bx), count,
-                                                                         int(groups), w_scale);
+    absmean_scale_kernel<<<unsigned((groups + 127) / 128), 128, 0, st>>>(partial, int(bx), count, int(groups),
+                                                                         w_scale);
     check_launch("absmean_scale");
-    check_cuda(cudaStreamSynchronize(st), "absmean");  // partial is freed on return
   } else {
     // Lower median (rank (count - 1) / 2, as torch.median), by 4 radix passes of 8 bits.
     std::vector<uint32_t> prefix(size_t(groups), 0u);
