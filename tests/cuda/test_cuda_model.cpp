@@ -10,6 +10,9 @@
 
 #include "src/cuda/bitnet_cuda.h"
 #include "src/cuda/cuda_backend.h"
+#ifdef ABACUS_HAVE_NCCL
+#include "src/cuda/nccl_communicator.h"
+#endif
 #include "src/data/corpus.h"
 #include "src/data/tokenizer.h"
 #include "src/device/device_inference.h"
@@ -178,6 +181,26 @@ TEST_CASE("GPU inference (prefill int8 GEMM, W2A8 decode): trace records against
     CHECK(moved * 1000 <= elems);
   }
 }
+
+#ifdef ABACUS_HAVE_NCCL
+TEST_CASE("NCCL communicator on one GPU: allreduce, broadcast and barrier go through NCCL", "[gpu][nccl]") {
+  // One rank (this machine has one GPU): the sum over ranks is the data itself, the mean too;
+  // the calls still run NCCL's collectives on device memory.
+  cuda::NcclCommunicator comm(0, 1, 0, [](void*, size_t, int) {});
+  CHECK(comm.rank() == 0);
+  CHECK(comm.size() == 1);
+  std::vector<float> h = {1.5f, -2.f, 3.25f, 0.f, 7.f};
+  cuda::DeviceBuffer d(h.size() * 4);
+  d.upload(h.data(), h.size() * 4);
+  comm.allreduce_sum(d.as<float>(), int64_t(h.size()));
+  comm.allreduce_mean(d.as<float>(), int64_t(h.size()));
+  comm.broadcast(d.as<float>(), h.size() * 4, 0);
+  comm.barrier();
+  std::vector<float> back(h.size());
+  d.download(back.data(), back.size() * 4);
+  CHECK(back == h);
+}
+#endif
 
 int main(int argc, char** argv) {
   if (abacus::cuda::device_count() == 0) {
