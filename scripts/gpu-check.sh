@@ -51,7 +51,8 @@ if ls .device-debs/*.deb >/dev/null 2>&1; then
     touch "$PREFIX/.unpacked"
   fi
   LIBDIR=$PREFIX/usr/lib/x86_64-linux-gnu
-  export PATH=$PREFIX/usr/bin:$PATH
+  # The carried pkg-config only where the machine has none (a system binary matches its libc).
+  command -v pkg-config >/dev/null || export PATH=$PREFIX/usr/bin:$PATH
   export PKG_CONFIG_PATH=$PREFIX/pc:$LIBDIR/pkgconfig:$PREFIX/usr/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
   export LD_LIBRARY_PATH=$LIBDIR:$LIBDIR/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   export CMAKE_PREFIX_PATH=$PREFIX/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}
