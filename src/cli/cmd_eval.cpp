@@ -4,18 +4,21 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/data/corpus.h"
 #include "src/data/token_shard.h"
 #include "src/data/tokenizer.h"
+#include "src/device/device_trainer.h"
 #include "src/eval/multiple_choice.h"
 #include "src/eval/perplexity.h"
 #include "src/model/lm.h"
 #include "src/tensor/matmul.h"
 #include "src/tensor/parallel.h"
 #include "src/train/checkpoint.h"
+#include "src/util/device.h"
 #include "src/util/error.h"
 
 namespace po = boost::program_options;
@@ -27,6 +30,7 @@ int run(int argc, char** argv) {
   std::string ckpt, data, tokenizer, task;
   int64_t seq = 0, batch = 8, max_windows = 0;
   int threads = 0;
+  std::string device = "cpu";
   po::options_description desc(
       "abacus eval: validation loss and perplexity of a checkpoint; multiple-choice accuracy\n\n"
       "usage: abacus eval --checkpoint runs/x [--data data/brown] [--seq T] [--task task.jsonl]\n\n"
@@ -41,7 +45,8 @@ int run(int argc, char** argv) {
       ("batch", po::value(&batch)->default_value(8), "windows per forward pass")
       ("max-windows", po::value(&max_windows)->default_value(0), "limit the windows (0 = all)")
       ("task", po::value(&task), "multiple-choice JSONL task file to score")
-      ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all)");
+      ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all)")
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (perplexity on the GPU; tasks on the CPU)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
@@ -69,7 +74,17 @@ int run(int argc, char** argv) {
     val = abacus::data::read_token_shard(vb);
     source = vb;
   }
-  const abacus::eval::LossResult r = abacus::eval::evaluate_loss(m, val, seq, batch, max_windows);
+  abacus::eval::LossResult r;
+  std::unique_ptr<abacus::device::Backend> gpu;
+  if (abacus::select_device(device) == abacus::Device::cuda) gpu = abacus::device::make_cuda_backend();
+  if (gpu) {  // the whole model on the GPU (src/device)
+    abacus::device::DeviceLM dm(lm.config, *gpu);
+    dm.set_params(lm.params.data());
+    r = abacus::device::evaluate_loss(dm, val, seq, batch, max_windows);
+    std::printf("device     %s\n", gpu->name());
+  } else {
+    r = abacus::eval::evaluate_loss(m, val, seq, batch, max_windows);
+  }
   std::printf("model      %s (quant %s, %lld parameters)\n", lm.config.name.c_str(), abacus::quant_name(lm.config.quant),
               (long long)m.num_params());
   std::printf("tokenizer  %s (SentencePiece BPE, %d pieces)\n", tokenizer.c_str(), tok.vocab_size());

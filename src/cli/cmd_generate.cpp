@@ -9,16 +9,19 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "src/cli/command.h"
 #include "src/cli/inference_source.h"
 #include "src/cli/token_ids.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
+#include "src/device/device_inference.h"
 #include "src/eval/sampler.h"
 #include "src/model/inference.h"
 #include "src/tensor/rng.h"
 #include "src/train/checkpoint.h"
+#include "src/util/device.h"
 #include "src/util/error.h"
 
 namespace po = boost::program_options;
@@ -31,6 +34,7 @@ int run(int argc, char** argv) {
   int64_t max_tokens = 64, top_k = 40;
   double temperature = 0.8;
   uint64_t seed = 1;
+  std::string device = "cpu";
   po::options_description desc(
       "abacus generate: sample a continuation of a prompt (KV cache; BitNet models run packed\n"
       "2-bit weights and the int8 x ternary integer matmul)\n\n"
@@ -44,7 +48,8 @@ int run(int argc, char** argv) {
       ("max-tokens", po::value(&max_tokens)->default_value(64), "tokens to generate")
       ("temperature", po::value(&temperature)->default_value(0.8), "sampling temperature (0 = greedy)")
       ("top-k", po::value(&top_k)->default_value(40), "sample among the k most likely tokens (0 = all)")
-      ("seed", po::value(&seed)->default_value(1), "sampling seed");
+      ("seed", po::value(&seed)->default_value(1), "sampling seed")
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: W2A8 decode on the GPU)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty() && hf.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory (or --hf folder) is required");
@@ -61,7 +66,23 @@ int run(int argc, char** argv) {
     ids = tok->encode(prompt);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  const std::unique_ptr<abacus::model::InferenceModel> model = src.build();
+  // The CPU inference path, or the same integer path on the GPU (src/device/device_inference.h).
+  std::unique_ptr<abacus::device::Backend> gpu;
+  if (abacus::select_device(device) == abacus::Device::cuda) {
+    if (!src.checkpoint) abacus::fail("", "--device", "cuda needs an abacus checkpoint (--checkpoint); import the --hf folder first");
+    gpu = abacus::device::make_cuda_backend();
+  }
+  std::unique_ptr<abacus::model::InferenceModel> cpu_model;
+  std::unique_ptr<abacus::device::DeviceInference> gpu_model;
+  if (gpu) gpu_model = std::make_unique<abacus::device::DeviceInference>(config, src.checkpoint->params.data(), *gpu);
+  else cpu_model = src.build();
+  struct {
+    abacus::model::InferenceModel* c;
+    abacus::device::DeviceInference* g;
+    std::vector<float> forward(const int32_t* t, int64_t n, int64_t p) { return g ? g->forward(t, n, p) : c->forward(t, n, p); }
+    // The GPU holds the same packed projections; the bandwidth line is for the CPU path.
+    int64_t projection_weight_bytes() const { return c ? c->projection_weight_bytes() : 0; }
+  } model{cpu_model.get(), gpu_model.get()};
   if (ids.empty()) abacus::fail("", "--prompt", "encodes to no tokens");
   const int64_t max_pos = config.max_position_embeddings;
   if (int64_t(ids.size()) >= max_pos) ids.erase(ids.begin(), ids.end() - (max_pos - 1));
@@ -69,7 +90,7 @@ int run(int argc, char** argv) {
   abacus::tensor::Rng rng(seed);
   const int64_t V = config.vocab_size;
   const auto t1 = std::chrono::steady_clock::now();
-  std::vector<float> logits = model->forward(ids.data(), int64_t(ids.size()), 0);
+  std::vector<float> logits = model.forward(ids.data(), int64_t(ids.size()), 0);
   const auto t2 = std::chrono::steady_clock::now();
   const float* last = logits.data() + (int64_t(ids.size()) - 1) * V;
   std::vector<int32_t> out;
@@ -79,7 +100,7 @@ int run(int argc, char** argv) {
     if (tok && next == tok->eos_id()) break;
     out.push_back(next);
     if (pos >= max_pos || i + 1 == max_tokens) break;
-    logits = model->forward(&next, 1, pos++);
+    logits = model.forward(&next, 1, pos++);
     ++decoded;
     last = logits.data();
   }
@@ -92,7 +113,7 @@ int run(int argc, char** argv) {
   }
   // Speed: every decode step streams all projection weights (packed) and the fp32 LM head.
   auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-  const double proj = double(model->projection_weight_bytes());
+  const double proj = double(model.projection_weight_bytes());
   const double head = double(config.vocab_size) * double(config.hidden_size) * 4;
   const double dt = secs(t2, t3);
   std::fprintf(stderr,

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <sys/resource.h>
 
@@ -15,6 +16,7 @@
 #include "src/cli/token_ids.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
+#include "src/device/device_inference.h"
 #include "src/io/atomic_file.h"
 #include "src/model/inference.h"
 #include "src/train/checkpoint.h"
@@ -22,6 +24,7 @@
 #include "src/trace/operand_stats.h"
 #include "src/trace/trace.h"
 #include "src/trace/workload.h"
+#include "src/util/device.h"
 #include "src/util/error.h"
 
 namespace po = boost::program_options;
@@ -41,6 +44,7 @@ int run(int argc, char** argv) {
   int64_t max_tokens = 0;
   int64_t decode_steps = 0;
   double max_mib = 1024;
+  std::string device;
   po::options_description opts("abacus trace: record every BitLinear call of a BitNet model's inference");
   opts.add_options()("help,h", "this help")
       ("checkpoint", po::value(&checkpoint), "checkpoint directory (config.json, model.safetensors, tokenizer.model)")
@@ -51,7 +55,8 @@ int run(int argc, char** argv) {
       ("decode-steps", po::value(&decode_steps)->default_value(0), "greedy decode steps recorded after the prefill")
       ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)")
       ("layers", po::value(&layers), "record only these layers, e.g. 0,14,29 or 0-3 (default: all)")
-      ("max-tokens", po::value(&max_tokens)->default_value(0), "record only the first M token rows of every call (0: all)");
+      ("max-tokens", po::value(&max_tokens)->default_value(0), "record only the first M token rows of every call (0: all)")
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: the GPU's integer inference, W2A8 decode)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm,
                                   "The trace format is described in README.md (formats) and src/trace/trace.h.\n"))
@@ -101,8 +106,27 @@ int run(int argc, char** argv) {
     abacus::fail("", "--max-mib", "the trace would be about " + human_bytes(est) + "; raise --max-mib to write it");
 
   const auto t_load = std::chrono::steady_clock::now();
-  const std::unique_ptr<abacus::model::InferenceModel> model_ptr = m.build();
-  abacus::model::InferenceModel& model = *model_ptr;
+  // The CPU inference path, or the same integer path on the GPU (src/device/device_inference.h).
+  std::unique_ptr<abacus::device::Backend> gpu;
+  if (abacus::select_device(device) == abacus::Device::cuda) {
+    if (!m.checkpoint) abacus::fail("", "--device", "cuda needs an abacus checkpoint (--checkpoint); import the --hf folder first");
+    gpu = abacus::device::make_cuda_backend();
+  }
+  std::unique_ptr<abacus::model::InferenceModel> cpu_model;
+  std::unique_ptr<abacus::device::DeviceInference> gpu_model;
+  if (gpu) {
+    gpu_model = std::make_unique<abacus::device::DeviceInference>(m.config, m.checkpoint->params.data(), *gpu);
+    std::printf("trace: on %s\n", gpu->name());
+  } else {
+    cpu_model = m.build();
+  }
+  struct {
+    abacus::model::InferenceModel* c;
+    abacus::device::DeviceInference* g;
+    std::vector<float> forward(const int32_t* t, int64_t n, int64_t p, const abacus::nn::BitLinearObserver* o) {
+      return g ? g->forward(t, n, p, o) : c->forward(t, n, p, o);
+    }
+  } model{cpu_model.get(), gpu_model.get()};
   const auto t_run = std::chrono::steady_clock::now();
   abacus::trace::TraceWriter writer(m.config, ids, sampling);
   writer.begin_step(0, ids);

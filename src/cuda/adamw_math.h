@@ -7,6 +7,9 @@
 // FMAs and the result is bit-identical to the host's.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
+
 #include "src/cuda/hd.h"
 
 namespace abacus::cuda {
@@ -21,6 +24,20 @@ ABACUS_HD void adamw_update(const AdamWStep& s, float& p, float& m, float& v, fl
   v = s.b2 * v + (1.f - s.b2) * g * g;
   const float mhat = m / s.bc1, vhat = v / s.bc2;
   p -= s.lr * mhat / (sqrtf_exact(vhat) + s.eps);
+}
+
+// The step's scalars, computed on the host exactly as src/train/adamw.cpp does.
+inline AdamWStep adamw_step_scalars(int64_t t, double lr, double beta1, double beta2, double eps, double weight_decay,
+                                    bool decay) {
+  AdamWStep s{};
+  s.lr = float(lr);
+  s.b1 = float(beta1);
+  s.b2 = float(beta2);
+  s.eps = float(eps);
+  s.bc1 = float(1.0 - std::pow(beta1, double(t)));
+  s.bc2 = float(1.0 - std::pow(beta2, double(t)));
+  s.decay = decay ? float(lr * weight_decay) : 0.f;
+  return s;
 }
 
 }  // namespace abacus::cuda

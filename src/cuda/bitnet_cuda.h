@@ -49,7 +49,7 @@ void bf16_to_float(const uint16_t* x, float* y, int64_t n, void* stream = nullpt
 enum class Norm { rmsnorm, layernorm };
 // x [rows, C] fp32; gain [C] or null; y = Norm(x) * gain, never stored in fp32: x_q [rows, C],
 // x_scale [rows] (127 / max|y|), rstd [rows] and mean [rows] (layernorm; may be null) for backward.
-void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, float eps,
+void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, double eps,
                     int8_t* x_q, float* x_scale, float* rstd, float* mean, void* stream = nullptr);
 // Per-token absmax only (no norm): the kernel behind quant::quantize_activations(per_token).
 void quant_act_per_token(const float* x, int64_t rows, int64_t C, int8_t* x_q, float* x_scale,
@@ -58,8 +58,9 @@ void quant_act_per_token(const float* x, int64_t rows, int64_t C, int8_t* x_q, f
 // ---- ternary weight quantization + 2-bit packing in the same pass ---------------------------
 enum class WeightCenter { absmean, absmedian };
 // W [N, K] fp32; groups G split the N rows (N % G == 0). Writes w_q [N, K] int8 (for the tensor-
-// core GEMM), packed [N, ternary_row_bytes(K)] and w_scale [G] (device). Synchronizes (the
-// median's radix select reads histograms back).
+// core GEMM), packed [N, ternary_row_bytes(K)] and w_scale [G] (device). absmedian synchronizes
+// (its radix select reads histograms back); absmean does not, and keeps its partial sums in one
+// process-wide scratch buffer (so calls on different streams must not overlap).
 void quant_weights_ternary(WeightCenter center, const float* W, int64_t N, int64_t K, int64_t groups,
                            int8_t* w_q, uint8_t* packed, float* w_scale, void* stream = nullptr);
 int64_t packed_row_bytes(int64_t K);
@@ -75,7 +76,7 @@ void rescale_epilogue(const int32_t* acc, const float* x_scale, const float* w_s
 // BitLinearPacked::forward on the GPU for b1.58 (RMSNorm with optional gain, unshifted input):
 // norm_quant_act -> int8_gemm -> rescale_epilogue. x [T, K] -> y [T, N]; scratch x_q [T, K],
 // x_scale [T], acc [T, N] (kept, e.g. for traces).
-void bitlinear_forward_int8(const float* x, const float* gain, float eps, const int8_t* w_q, const float* w_scale,
+void bitlinear_forward_int8(const float* x, const float* gain, double eps, const int8_t* w_q, const float* w_scale,
                             int64_t groups, int64_t T, int64_t K, int64_t N, int8_t* x_q, float* x_scale,
                             int32_t* acc, float* y, void* stream = nullptr);
 

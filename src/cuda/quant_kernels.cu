@@ -17,23 +17,26 @@ constexpr int kRowThreads = 256;
 // One block per row: statistics, then absmax of the normalized row, then quantize. The
 // normalized row is recomputed from x (cached) instead of being written out in fp32.
 __global__ void norm_quant_act_kernel(int norm, const float* __restrict__ x, const float* __restrict__ gain,
-                                      int64_t C, float eps, int8_t* __restrict__ x_q, float* __restrict__ x_scale,
+                                      int64_t C, double eps, int8_t* __restrict__ x_q, float* __restrict__ x_scale,
                                       float* __restrict__ rstd_out, float* __restrict__ mean_out) {
   const int64_t row = blockIdx.x;
   const float* xr = x + row * C;
+  // Statistics in double, as src/nn/{rms,layer}norm.cpp: mean and rstd round to the host's floats.
   float mean = 0.f, rstd = 1.f;
-  if (norm == int(Norm::layernorm)) {  // two passes (mean, then centred squares): no cancellation
-    float s = 0.f;
-    for (int64_t c = threadIdx.x; c < C; c += blockDim.x) s += xr[c];
-    mean = block_reduce(s, SumOp{}) / float(C);
-  }
   if (norm >= 0) {
-    float s2 = 0.f;
+    double m = 0.0;
+    if (norm == int(Norm::layernorm)) {  // two passes (mean, then centred squares): no cancellation
+      double s = 0.0;
+      for (int64_t c = threadIdx.x; c < C; c += blockDim.x) s += double(xr[c]);
+      m = block_reduce(s, SumOp{}) / double(C);
+    }
+    double s2 = 0.0;
     for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
-      const float v = xr[c] - mean;
+      const double v = double(xr[c]) - m;
       s2 += v * v;
     }
-    rstd = 1.f / sqrtf(block_reduce(s2, SumOp{}) / float(C) + eps);
+    rstd = float(1.0 / sqrt(block_reduce(s2, SumOp{}) / double(C) + eps));
+    mean = float(m);
   }
   auto normed = [&](int64_t c) {
     const float y = (xr[c] - mean) * rstd;
@@ -147,6 +150,17 @@ __global__ void dequant_bf16_kernel(const int8_t* __restrict__ w_q, const float*
     out[i] = __float2bfloat16_rn(float(w_q[i]) / w_scale[(i / K) / rows_per_group]);
 }
 
+// The absmean partial sums live in one grow-only buffer, so a training step's many weight
+// quantizations neither allocate nor synchronize (cudaFree would stall the stream each call).
+double* absmean_partials(size_t count) {
+  static DeviceBuffer buf;
+  if (buf.bytes() < count * sizeof(double)) {
+    synchronize();  // kernels still reading the old buffer
+    buf = DeviceBuffer(count * sizeof(double));
+  }
+  return buf.as<double>();
+}
+
 void check_groups(int64_t N, int64_t groups) {
   if (groups < 1 || N % groups != 0)
     fail("", "quant_groups", "weight groups " + std::to_string(groups) + " must divide N = " + std::to_string(N));
@@ -156,7 +170,7 @@ void check_groups(int64_t N, int64_t groups) {
 
 int64_t packed_row_bytes(int64_t K) { return ternary_row_bytes(K); }
 
-void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, float eps, int8_t* x_q,
+void norm_quant_act(Norm norm, const float* x, const float* gain, int64_t rows, int64_t C, double eps, int8_t* x_q,
                     float* x_scale, float* rstd, float* mean, void* stream) {
   if (rows <= 0 || C <= 0) return;
   norm_quant_act_kernel<<<unsigned(rows), kRowThreads, 0, as_stream(stream)>>>(int(norm), x, gain, C, eps, x_q, x_scale,
@@ -179,13 +193,12 @@ void quant_weights_ternary(WeightCenter center, const float* W, int64_t N, int64
   cudaStream_t st = as_stream(stream);
   const unsigned bx = unsigned(std::min<int64_t>(std::max<int64_t>((count + 255) / 256, 1), 128));
   if (center == WeightCenter::absmean) {
-    DeviceBuffer partial(size_t(groups) * bx * sizeof(double));
-    abs_sum_kernel<<<dim3(bx, unsigned(groups)), 256, 0, st>>>(W, count, partial.as<double>());
+    double* partial = absmean_partials(size_t(groups) * bx);
+    abs_sum_kernel<<<dim3(bx, unsigned(groups)), 256, 0, st>>>(W, count, partial);
     check_launch("abs_sum");
-    absmean_scale_kernel<<<unsigned((groups + 127) / 128), 128, 0, st>>>(partial.as<double>(), int(bx), count,
-                                                                         int(groups), w_scale);
+    absmean_scale_kernel<<<unsigned((groups + 127) / 128), 128, 0, st>>>(partial, int(bx), count, int(groups),
+                                                                         w_scale);
     check_launch("absmean_scale");
-    check_cuda(cudaStreamSynchronize(st), "absmean");  // partial is freed on return
   } else {
     // Lower median (rank (count - 1) / 2, as torch.median), by 4 radix passes of 8 bits.
     std::vector<uint32_t> prefix(size_t(groups), 0u);

@@ -157,15 +157,7 @@ void adamw_step(float* params, const float* grads, float* m, float* v, int64_t n
                 double beta2, double eps, double weight_decay, bool decay, void* stream) {
   if (t < 1) fail("", "AdamW", "step t must be >= 1");
   if (n <= 0) return;
-  // Host-side scalars exactly as src/train/adamw.cpp computes them.
-  AdamWStep s{};
-  s.lr = float(lr);
-  s.b1 = float(beta1);
-  s.b2 = float(beta2);
-  s.eps = float(eps);
-  s.bc1 = float(1.0 - std::pow(beta1, double(t)));
-  s.bc2 = float(1.0 - std::pow(beta2, double(t)));
-  s.decay = decay ? float(lr * weight_decay) : 0.f;
+  const AdamWStep s = adamw_step_scalars(t, lr, beta1, beta2, eps, weight_decay, decay);
   adamw_kernel<<<blocks_for(n, 256), 256, 0, as_stream(stream)>>>(s, params, grads, m, v, n);
   check_launch("adamw");
 }

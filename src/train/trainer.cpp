@@ -13,6 +13,7 @@
 #include "src/data/tokenizer.h"
 #include "src/dist/communicator.h"
 #include "src/dist/data_parallel.h"
+#include "src/device/device_trainer.h"
 #include "src/eval/perplexity.h"
 #include "src/io/atomic_file.h"
 #include "src/model/lm.h"
@@ -83,8 +84,10 @@ TrainResult run_training(const TrainOptions& options) {
   if (opt.out_dir.empty()) fail("", "--out", "a run directory is required");
   if (opt.steps <= 0) fail("", "--steps", "must be positive");
   const Device dev = select_device(opt.device);
-  if (dev == Device::cuda && !opt.quiet)
-    std::printf("note: CUDA training is not part of this build's trainer; training on the CPU\n");
+  if (dev == Device::cuda) {  // the whole model on the GPU (src/device/device_trainer.h)
+    if (std::unique_ptr<device::Backend> gpu = device::make_cuda_backend()) return device::run_device_training(opt, *gpu);
+    if (!opt.quiet) std::printf("note: this program was linked without the CUDA backend; training on the CPU\n");
+  }
   // Resize the pool only when the count changes (re-sizing a running pool to the same size
   // crashed in src/tensor/parallel.cpp as of this writing).
   if (opt.threads > 0 && opt.threads != tensor::num_threads()) {
