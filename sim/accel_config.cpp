@@ -27,7 +27,7 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   c.pe = pe == "mac" ? PeStyle::mac : pe == "lut" ? PeStyle::lut : PeStyle::adder_tree;
   c.weights = f.get_enum_or("weights", "ternary", {"ternary", "binary"}) == "binary" ? WeightMode::binary
                                                                                       : WeightMode::ternary;
-  c.acc_bits = int(f.get_int_or("acc_bits", c.acc_bits, 16, 32));
+  c.acc_bits = int(f.get_int_or("acc_bits", c.acc_bits, 8, 32));
   c.zero_gating = f.get_or<bool>("zero_gating", c.zero_gating);
   c.lut_group = int(f.get_int_or("lut_group", c.lut_group, 1, 8));
   if (f.has("weight_buffer_kib")) c.weight_buffer_kib = f.get_positive("weight_buffer_kib");
@@ -45,6 +45,7 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   if (c.node.empty()) f.error("node", "must name a technology node (e.g. \"7nm\")");
   c.ppu_lanes = int(f.get_int_or("ppu_lanes", c.ppu_lanes, 1, 65536));
   c.vector_lanes = int(f.get_int_or("vector_lanes", c.vector_lanes, 1, 65536));
+  c.arith = accel::ArithConfig::from_fields(f);
   f.finish();
   if (c.pe == PeStyle::lut && c.k_t % c.lut_group != 0)
     f.error("k_t", "must be a multiple of lut_group for PE style \"lut\"");
@@ -73,6 +74,7 @@ std::string AccelConfig::to_json_text() const {
                 {"node", node},
                 {"ppu_lanes", ppu_lanes},
                 {"vector_lanes", vector_lanes}};
+  arith.write_extra_fields(j);
   return j.dump(2) + "\n";
 }
 

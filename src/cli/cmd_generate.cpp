@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "src/cli/accel_option.h"
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string ckpt, tokenizer, prompt;
+  std::string ckpt, tokenizer, prompt, accel_path;
   int64_t max_tokens = 64, top_k = 40;
   double temperature = 0.8;
   uint64_t seed = 1;
@@ -37,13 +38,15 @@ int run(int argc, char** argv) {
       ("max-tokens", po::value(&max_tokens)->default_value(64), "tokens to generate")
       ("temperature", po::value(&temperature)->default_value(0.8), "sampling temperature (0 = greedy)")
       ("top-k", po::value(&top_k)->default_value(40), "sample among the k most likely tokens (0 = all)")
-      ("seed", po::value(&seed)->default_value(1), "sampling seed");
+      ("seed", po::value(&seed)->default_value(1), "sampling seed")
+      ("accel", po::value(&accel_path), abacus::cli::kAccelHelp);
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
   const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
   if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();
   const abacus::data::Tokenizer tok = abacus::data::Tokenizer::load(tokenizer);
+  abacus::cli::activate_accel(accel_path);
   abacus::model::InferenceModel model(lm.config, lm.params.data());
   std::vector<int32_t> ids = tok.encode(prompt);
   if (ids.empty()) abacus::fail("", "--prompt", "encodes to no tokens");

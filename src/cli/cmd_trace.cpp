@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "src/cli/accel_option.h"
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
@@ -54,7 +55,7 @@ std::string human_bytes(double b) {
 }
 
 int run(int argc, char** argv) {
-  std::string checkpoint, prompt, tokens_file, out;
+  std::string checkpoint, prompt, tokens_file, out, accel_path;
   int64_t decode_steps = 0;
   double max_mib = 1024;
   po::options_description opts("abacus trace: record every BitLinear call of a BitNet model's inference");
@@ -64,7 +65,8 @@ int run(int argc, char** argv) {
       ("tokens", po::value(&tokens_file), "file of whitespace-separated token ids (instead of --prompt)")
       ("out", po::value(&out)->required(), "output trace file (trace.safetensors)")
       ("decode-steps", po::value(&decode_steps)->default_value(0), "greedy decode steps recorded after the prefill")
-      ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)");
+      ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)")
+      ("accel", po::value(&accel_path), abacus::cli::kAccelHelp);
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm,
                                   "The trace format is described in README.md (formats) and src/trace/trace.h.\n"))
@@ -103,6 +105,7 @@ int run(int argc, char** argv) {
   if (est > max_mib * 1024 * 1024)
     abacus::fail("", "--max-mib", "the trace would be about " + human_bytes(est) + "; raise --max-mib to write it");
 
+  abacus::cli::activate_accel(accel_path);
   abacus::model::InferenceModel model(m.config, m.params.data());
   abacus::trace::TraceWriter writer(m.config, ids);
   writer.begin_step(0, ids);
