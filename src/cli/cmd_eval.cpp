@@ -48,6 +48,7 @@ int run(int argc, char** argv) {
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
+  if (!accel_path.empty()) abacus::accel::ArithConfig::load(accel_path);  // a bad config fails before any work
   if (threads > 0) {
     abacus::tensor::set_num_threads(threads);
     abacus::tensor::set_blas_threads(threads);
