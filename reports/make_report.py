@@ -291,6 +291,59 @@ class Report:
             self.add("Pareto-optimal points:\n\n" if pcol else "First points:\n\n")
             self.add(table(cols, [[r[c] for c in cols] for r in front_rows[:20]]))
 
+    def quality(self):
+        """Perplexity delta (abacus dse --quality) against energy per token, per arithmetic choice."""
+        self.add("## Arithmetic vs model quality\n")
+        files = [f for f in sorted(glob.glob(os.path.join(self.run, "dse", "*.csv")))
+                 if read_csv(f) and "ppl_delta" in read_csv(f)[0]]
+        if not files:
+            self.add(missing("quality columns", os.path.join(self.run, "dse/*.csv"), "abacus dse --quality"))
+            return
+        arith = ("acc_bits", "acc_overflow", "act_bits", "hadamard", "ppu_precision", "kv_bits", "k_t")
+        for path in files:
+            rows = read_csv(path)
+            cols = list(rows[0].keys())
+            knobs = [c for c in cols if c in arith]
+            pts = [(num(r["energy_per_token_pj"]), num(r["ppl_delta"]), r) for r in rows]
+            ok = [p for p in pts if p[0] == p[0] and p[1] == p[1] and abs(p[1]) != float("inf")]
+            fig, ax = plt.subplots(figsize=(6.5, 4.2))
+            groups = {}
+            for e, d, r in ok:
+                groups.setdefault(" ".join(f"{k}={r[k]}" for k in knobs if k != "acc_bits"), []).append((e, d, r))
+            for label, g in sorted(groups.items()):
+                ax.scatter([p[0] for p in g], [max(p[1], 1e-4) for p in g], s=18, label=label or "all")
+                for e, d, r in g:
+                    if "acc_bits" in r:
+                        ax.annotate(str(r["acc_bits"]), (e, max(d, 1e-4)), fontsize=6, xytext=(2, 2), textcoords="offset points")
+            ax.set_xlabel("energy per token (pJ)")
+            ax.set_ylabel("perplexity delta vs software reference")
+            ax.set_yscale("symlog", linthresh=0.01)
+            ax.legend(fontsize=6)
+            ax.grid(alpha=0.3, which="both")
+            name = "quality_" + os.path.splitext(os.path.basename(path))[0] + ".png"
+            self.figure(fig, name, f"perplexity delta (abacus dse --quality, integer inference path of the trained b1.58 "
+                                   f"model) against energy per token for every design point of {rel(path)}; "
+                                   f"numbers: acc_bits.")
+            # The finding, from the data: each knob value's worst delta, and the cheapest harmless point.
+            lines = []
+            for k in knobs:
+                vals = sorted({r[k] for _, _, r in pts}, key=lambda v: (len(v), v))
+                worst = []
+                for v in vals:
+                    ds = [d for _, d, r in pts if r[k] == v]
+                    worst.append(f"{v}: {max(ds):+.3g}" if all(d == d for d in ds) else f"{v}: nan")
+                lines.append(f"- `{k}`: worst perplexity delta per value: " + ", ".join(worst))
+            harmless = [p for p in ok if abs(p[1]) <= 0.01 * max(1.0, abs(num(p[2]["perplexity"]) - p[1]))]
+            if harmless:
+                best = min(harmless, key=lambda p: p[0])
+                lines.append(f"- Cheapest point within 1% of the reference perplexity: index {best[2]['index']} "
+                             f"({', '.join(f'{k}={best[2][k]}' for k in knobs)}) at {best[0]:.4g} pJ/token, delta {best[1]:+.3g}.")
+            energies = sorted({round(p[0], 6) for p in ok})
+            lines.append(f"- Distinct energies per token in this sweep: {len(energies)}. Knobs that leave energy unchanged "
+                         f"are not priced by the energy model (it prices the accumulator width, not activation bits, "
+                         f"PPU precision or KV storage), so their quality cost buys nothing in this sweep.")
+            self.add(f"`{rel(path)}`: {len(rows)} design points.\n\n" + "\n".join(lines) + "\n")
+
     def sim(self):
         self.add("## SystemC simulation\n")
         files = sorted(glob.glob(os.path.join(self.run, "sim", "*.json")))
@@ -397,7 +450,7 @@ def main():
     global RUN_DIR
     RUN_DIR = a.run
     r = Report(a.run, a.out, a.source)
-    for section in (r.pipeline, r.training, r.trace, r.verify, r.sim, r.dse, r.paper_energy, r.energy_per_token, r.gates):
+    for section in (r.pipeline, r.training, r.trace, r.verify, r.sim, r.dse, r.quality, r.paper_energy, r.energy_per_token, r.gates):
         print(f"report: {section.__name__}", flush=True)
         section()
     r.write()

@@ -70,9 +70,7 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   c.pe = pe == "mac" ? PeStyle::mac : pe == "lut" ? PeStyle::lut : PeStyle::adder_tree;
   c.weights = f.get_enum_or("weights", "ternary", {"ternary", "binary"}) == "binary" ? WeightMode::binary
                                                                                       : WeightMode::ternary;
-  c.acc_bits = int(f.get_int_or("acc_bits", c.acc_bits, 16, 32));
-  c.acc_overflow = f.get_enum_or("acc_overflow", "wrap", {"wrap", "saturate"}) == "saturate" ? AccOverflow::saturate
-                                                                                             : AccOverflow::wrap;
+  c.acc_bits = int(f.get_int_or("acc_bits", c.acc_bits, 8, 32));
   c.zero_gating = f.get_or<bool>("zero_gating", c.zero_gating);
   c.lut_group = int(f.get_int_or("lut_group", c.lut_group, 1, 8));
   if (f.has("weight_buffer_kib")) c.weight_buffer_kib = f.get_positive("weight_buffer_kib");
@@ -118,6 +116,9 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   if (c.node.empty()) f.error("node", "must name a technology node (e.g. \"7nm\")");
   c.ppu_lanes = int(f.get_int_or("ppu_lanes", c.ppu_lanes, 1, 65536));
   c.vector_lanes = int(f.get_int_or("vector_lanes", c.vector_lanes, 1, 65536));
+  c.arith = accel::ArithConfig::from_fields(f);
+  // One parse of acc_overflow (the core's); the sim's PE models read this copy.
+  c.acc_overflow = c.arith.acc_overflow == accel::Overflow::saturate ? AccOverflow::saturate : AccOverflow::wrap;
   f.finish();
   // Buffers must hold at least one DRAM burst (one beat when a transfer is one request).
   const double min_kib = double(std::max(c.dram_burst_bytes, c.dram_beat_bytes)) / 1024.0;
@@ -140,7 +141,6 @@ std::string AccelConfig::to_json_text() const {
                 {"pe", pe_style_name(pe)},
                 {"weights", weight_mode_name(weights)},
                 {"acc_bits", acc_bits},
-                {"acc_overflow", acc_overflow_name(acc_overflow)},
                 {"zero_gating", zero_gating},
                 {"lut_group", lut_group},
                 {"weight_buffer_kib", weight_buffer_kib},
@@ -162,6 +162,7 @@ std::string AccelConfig::to_json_text() const {
                 {"node", node},
                 {"ppu_lanes", ppu_lanes},
                 {"vector_lanes", vector_lanes}};
+  arith.write_extra_fields(j);
   return j.dump(2) + "\n";
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "sim/acc_arith.h"
+#include "src/accel/arith_config.h"
 
 namespace abacus::sim {
 
@@ -62,6 +63,17 @@ struct AccelConfig {
   // Post-processing unit and vector unit throughput (elements per cycle).
   int ppu_lanes = 16;
   int vector_lanes = 16;
+  // The datapath's other arithmetic fields (acc_overflow, act_bits, topk_ratio, hadamard,
+  // ppu_precision, ppu_mult_bits, ppu_frac_bits, kv_bits), read by the core's parser
+  // (src/accel/arith_config.h); arithmetic() joins them with k_t and acc_bits.
+  accel::ArithConfig arith;
+  accel::ArithConfig arithmetic() const {
+    accel::ArithConfig a = arith;
+    a.k_t = k_t;
+    a.acc_bits = acc_bits;
+    a.acc_overflow = acc_overflow == AccOverflow::saturate ? accel::Overflow::saturate : accel::Overflow::wrap;
+    return a;
+  }
 
   double cycle_ns() const { return 1e3 / clock_mhz; }
   double dram_bytes_per_cycle() const { return dram_gbps * 1e3 / clock_mhz; }  // GB/s / MHz

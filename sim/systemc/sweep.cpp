@@ -1,6 +1,7 @@
 #include "sim/systemc/sweep.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -157,7 +158,15 @@ void mark_pareto(DseTable& t) {
   };
   const size_t e = col("energy_per_token_pj"), l = col("latency_s"), a = col("area_mm2"), p = col("pareto");
   std::vector<std::vector<double>> obj;
-  for (const auto& r : t.rows) obj.push_back({std::stod(r[e]), std::stod(r[l]), std::stod(r[a])});
+  // With dse --quality, the perplexity delta is a fourth objective (a NaN quality never wins).
+  const auto q = std::find(t.header.begin(), t.header.end(), "ppl_delta");
+  for (const auto& r : t.rows) {
+    obj.push_back({std::stod(r[e]), std::stod(r[l]), std::stod(r[a])});
+    if (q != t.header.end()) {
+      const double d = std::stod(r[size_t(q - t.header.begin())]);
+      obj.back().push_back(d == d ? d : HUGE_VAL);
+    }
+  }
   const std::vector<bool> front = pareto_front(obj);
   for (size_t i = 0; i < t.rows.size(); ++i) t.rows[i][p] = front[i] ? "1" : "0";
 }

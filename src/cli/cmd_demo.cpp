@@ -231,6 +231,10 @@ int run(int argc, char** argv) {
   d.stage("simulate (analytic)", {"sim", "--trace", trace, "--accel", accel, "--json", R + "/sim/trace-analytic.json"});
   d.stage("design-space sweep", {"dse", "--trace", trace, "--accel", accel, "--space",
                                  d.source + "/sim/configs/sweep-small.json", "--out", R + "/dse/sweep-small.csv"});
+  d.stage("design-space sweep with model quality",
+          {"dse", "--trace", trace, "--accel", accel, "--space", d.source + "/sim/configs/sweep-arith.json", "--quality",
+           R + "/train/b1.58", "--out", R + "/dse/sweep-arith.csv"},
+          "val loss / perplexity delta per arithmetic configuration (src/accel)");
 
   // 7. Energy: the papers' tables, and per-token energy of the traced model (measured
   // zero-weight fraction and activation statistics) and of its fp twin.

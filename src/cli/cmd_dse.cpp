@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/cli/sim_workload_options.h"
+#include "src/cli/dse_quality.h"
 #include "src/dist/communicator.h"
 #include "src/util/error.h"
 
@@ -34,6 +36,8 @@ namespace {
 int run(int argc, char** argv) {
   std::string model, trace_path, accel, space, out, shard = "0/1", phase = "decode", fidelity = "analytic";
   std::vector<std::string> merge;
+  std::string quality_ckpt;
+  int64_t quality_windows = 8, quality_seq = 0;
   int64_t tokens = 128, batch = 1, kv_len = 512;
   po::options_description opts("abacus dse: sweep accelerator configurations, mark the Pareto front");
   opts.add_options()("help,h", "show this help")
@@ -48,7 +52,10 @@ int run(int argc, char** argv) {
       ("kv-len", po::value(&kv_len)->default_value(kv_len), "decode: KV cache length C")
       ("fidelity", po::value(&fidelity)->default_value(fidelity), "analytic | systemc")
       ("shard", po::value(&shard)->default_value(shard), "I/N: evaluate points with index % N == I")
-      ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out");
+      ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out")
+      ("quality", po::value(&quality_ckpt), "checkpoint: add val_loss, perplexity and ppl_delta (vs the software reference) columns, evaluated once per distinct arithmetic configuration, and put ppl_delta on the Pareto front")
+      ("quality-windows", po::value(&quality_windows)->default_value(quality_windows), "--quality: validation windows (0 = all)")
+      ("quality-seq", po::value(&quality_seq)->default_value(quality_seq), "--quality: window length (0 = the checkpoint's training seq)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
@@ -79,6 +86,11 @@ int run(int argc, char** argv) {
   const sim::Workload w = cli::load_sim_workload("abacus dse", wo);
   sim::DseTable t;
   t.header = sim::dse_header(s);
+  std::unique_ptr<cli::DseQuality> quality;
+  if (!quality_ckpt.empty()) {
+    quality = std::make_unique<cli::DseQuality>(quality_ckpt, quality_seq, quality_windows);
+    quality->add_header(t.header);
+  }
   const int64_t n = s.point_count();
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
@@ -86,6 +98,7 @@ int run(int argc, char** argv) {
     const sim::AccelConfig c = s.point_config(base, i);
     const sim::SimCounters sc = cli::run_sim(wo.fidelity, c, w);
     t.rows.push_back(sim::dse_row(s, i, sim::make_report(c, w, sc, fidelity)));
+    if (quality) quality->add_row(c.arithmetic(), t.rows.back());
     const auto now = std::chrono::steady_clock::now();
     if (now - last > std::chrono::seconds(1)) {
       std::fprintf(stderr, "\rdse: point %ld / %ld", long(i + 1), long(n));
@@ -109,6 +122,9 @@ int run(int argc, char** argv) {
   int64_t front = 0;
   for (const auto& r : t.rows) front += r.back() == "1";
   std::fprintf(stderr, "\r");
+  if (quality)
+    std::printf("quality: %ld model evaluations for %zu design points (reference val_loss %.6f)\n",
+                long(quality->evaluations()), t.rows.size(), quality->reference_loss());
   std::printf("dse: %zu design points (shard %ld/%ld of %ld) in %.2f s, %ld on the Pareto front -> %s\n", t.rows.size(),
               long(shard_i), long(shard_n), long(n), secs, long(front), out.c_str());
   return 0;
@@ -116,6 +132,8 @@ int run(int argc, char** argv) {
   (void)tokens;
   (void)batch;
   (void)kv_len;
+  (void)quality_windows;
+  (void)quality_seq;
   throw abacus::Error("abacus dse: this build has no simulator (built without sim/, e.g. the ASan build)");
 #endif
 }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "src/cli/accel_option.h"
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/data/corpus.h"
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string ckpt, data, tokenizer, task;
+  std::string ckpt, data, tokenizer, task, accel_path;
   int64_t seq = 0, batch = 8, max_windows = 0;
   int threads = 0;
   std::string device = "cpu";
@@ -46,10 +47,13 @@ int run(int argc, char** argv) {
       ("max-windows", po::value(&max_windows)->default_value(0), "limit the windows (0 = all)")
       ("task", po::value(&task), "multiple-choice JSONL task file to score")
       ("threads", po::value(&threads)->default_value(0), "CPU threads (0 = all)")
+      ("accel", po::value(&accel_path),
+       "also evaluate through the integer inference path, as the software reference and under this accelerator config's arithmetic (k_t, acc_bits, acc_overflow, act_bits, topk_ratio, hadamard, ppu_*, kv_bits), and print the delta")
       ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (perplexity on the GPU; tasks on the CPU)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
+  if (!accel_path.empty()) abacus::accel::ArithConfig::load(accel_path);  // a bad config fails before any work
   if (threads > 0) {
     abacus::tensor::set_num_threads(threads);
   }
@@ -92,6 +96,22 @@ int run(int argc, char** argv) {
   std::printf("windowing  non-overlapping windows of %lld tokens (context 0..%lld), %lld windows, %lld tokens scored\n",
               (long long)seq, (long long)seq - 1, (long long)r.windows, (long long)r.tokens);
   std::printf("val_loss   %.4f\nperplexity %.2f\n", r.loss, r.perplexity);
+  if (!accel_path.empty()) {
+    // Both through the integer inference path (packed weights, KV cache), so the delta is the
+    // arithmetic's alone.
+    const abacus::eval::LossResult ref =
+        abacus::eval::evaluate_loss_inference(lm.config, lm.params.data(), val, seq, max_windows);
+    const abacus::accel::ArithConfig* a = abacus::cli::activate_accel(accel_path);
+    const abacus::eval::LossResult acc =
+        abacus::eval::evaluate_loss_inference(lm.config, lm.params.data(), val, seq, max_windows);
+    abacus::accel::set_active(nullptr);
+    std::printf("accel      %s: %s\n", accel_path.c_str(), a->key().c_str());
+    std::printf("int_ref    val_loss %.6f perplexity %.4f (integer inference path, software reference)\n", ref.loss,
+                ref.perplexity);
+    std::printf("int_accel  val_loss %.6f perplexity %.4f (integer inference path, accelerator arithmetic)\n",
+                acc.loss, acc.perplexity);
+    std::printf("delta      val_loss %+.6f perplexity %+.4f\n", acc.loss - ref.loss, acc.perplexity - ref.perplexity);
+  }
   if (!task.empty()) {
     const auto items = abacus::eval::load_choice_task(task);
     const abacus::eval::ChoiceResult c = abacus::eval::score_choices(m, tok, items);

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <memory>
 
+#include "src/cli/accel_option.h"
 #include "src/cli/command.h"
 #include "src/cli/inference_source.h"
 #include "src/cli/token_ids.h"
@@ -30,7 +31,7 @@ namespace fs = std::filesystem;
 namespace {
 
 int run(int argc, char** argv) {
-  std::string ckpt, hf, tokenizer, prompt, tokens_file;
+  std::string ckpt, hf, tokenizer, prompt, tokens_file, accel_path;
   int64_t max_tokens = 64, top_k = 40;
   double temperature = 0.8;
   uint64_t seed = 1;
@@ -49,6 +50,7 @@ int run(int argc, char** argv) {
       ("temperature", po::value(&temperature)->default_value(0.8), "sampling temperature (0 = greedy)")
       ("top-k", po::value(&top_k)->default_value(40), "sample among the k most likely tokens (0 = all)")
       ("seed", po::value(&seed)->default_value(1), "sampling seed")
+      ("accel", po::value(&accel_path), abacus::cli::kAccelHelp)
       ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: W2A8 decode on the GPU)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
@@ -65,10 +67,12 @@ int run(int argc, char** argv) {
     tok.emplace(abacus::data::Tokenizer::load(tokenizer));
     ids = tok->encode(prompt);
   }
+  const bool emulated = abacus::cli::activate_accel(accel_path);
   const auto t0 = std::chrono::steady_clock::now();
   // The CPU inference path, or the same integer path on the GPU (src/device/device_inference.h).
   std::unique_ptr<abacus::device::Backend> gpu;
   if (abacus::select_device(device) == abacus::Device::cuda) {
+    if (emulated) abacus::fail("", "--accel", "is modelled on the CPU path only; use --device cpu");
     if (!src.checkpoint) abacus::fail("", "--device", "cuda needs an abacus checkpoint (--checkpoint); import the --hf folder first");
     gpu = abacus::device::make_cuda_backend();
   }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <sys/resource.h>
 
+#include "src/cli/accel_option.h"
 #include "src/cli/command.h"
 #include "src/cli/inference_source.h"
 #include "src/cli/token_ids.h"
@@ -40,7 +41,7 @@ std::string human_bytes(double b) {
 }
 
 int run(int argc, char** argv) {
-  std::string checkpoint, hf, prompt, tokens_file, out, layers;
+  std::string checkpoint, hf, prompt, tokens_file, out, layers, accel_path;
   int64_t max_tokens = 0;
   int64_t decode_steps = 0;
   double max_mib = 1024;
@@ -56,6 +57,7 @@ int run(int argc, char** argv) {
       ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)")
       ("layers", po::value(&layers), "record only these layers, e.g. 0,14,29 or 0-3 (default: all)")
       ("max-tokens", po::value(&max_tokens)->default_value(0), "record only the first M token rows of every call (0: all)")
+      ("accel", po::value(&accel_path), abacus::cli::kAccelHelp)
       ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: the GPU's integer inference, W2A8 decode)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm,
@@ -105,10 +107,12 @@ int run(int argc, char** argv) {
   if (est > max_mib * 1024 * 1024)
     abacus::fail("", "--max-mib", "the trace would be about " + human_bytes(est) + "; raise --max-mib to write it");
 
+  const bool emulated = abacus::cli::activate_accel(accel_path);
   const auto t_load = std::chrono::steady_clock::now();
   // The CPU inference path, or the same integer path on the GPU (src/device/device_inference.h).
   std::unique_ptr<abacus::device::Backend> gpu;
   if (abacus::select_device(device) == abacus::Device::cuda) {
+    if (emulated) abacus::fail("", "--accel", "is modelled on the CPU path only; use --device cpu");
     if (!m.checkpoint) abacus::fail("", "--device", "cuda needs an abacus checkpoint (--checkpoint); import the --hf folder first");
     gpu = abacus::device::make_cuda_backend();
   }

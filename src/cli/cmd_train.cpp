@@ -2,6 +2,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "src/cli/accel_option.h"
 #include "src/cli/command.h"
 #include "src/cli/options.h"
 #include "src/train/trainer.h"
@@ -14,7 +15,7 @@ int run(int argc, char** argv) {
   abacus::train::TrainOptions o;
   double lr = 0, lr2 = 0, wd = -1, wd2 = -1, beta1 = 0, beta2 = 0;
   int64_t warmup = -1;
-  std::string schedule;
+  std::string schedule, accel_path;
   po::options_description desc(
       "abacus train: train a BitNet (b1, b1.58, b1.58-median) or fp model on a text corpus\n\n"
       "usage: abacus train --config models/tiny-1m-b1.58.json --data data/brown --out runs/x --steps N\n\n"
@@ -52,7 +53,8 @@ int run(int argc, char** argv) {
       ("resume", po::bool_switch(&o.resume), "continue the run in --out from its checkpoint (bit-identical)")
       ("seed", po::value(&o.seed)->default_value(1337), "random seed (weights init)")
       ("threads", po::value(&o.threads)->default_value(0), "CPU threads (0 = all)")
-      ("device", po::value(&o.device)->default_value("auto"), "auto | cpu | cuda");
+      ("device", po::value(&o.device)->default_value("auto"), "auto | cpu | cuda")
+      ("accel", po::value(&accel_path), "train under an accelerator config's arithmetic (quantization-aware: its act_bits and ppu_precision in the forward, STE backward; CPU only)");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (vm.count("lr")) o.lr = lr;
@@ -63,6 +65,9 @@ int run(int argc, char** argv) {
   if (vm.count("beta2")) o.beta2 = beta2;
   if (vm.count("warmup")) o.warmup = warmup;
   if (vm.count("schedule")) o.schedule = schedule;
+  if (abacus::cli::activate_accel(accel_path) && o.device == "cuda")
+    abacus::fail("", "--accel", "is modelled on the CPU path only; use --device cpu");
+  if (!accel_path.empty()) o.device = "cpu";
   const abacus::train::TrainResult r = abacus::train::run_training(o);
   std::cout << "done: " << r.losses.size() << " steps, " << r.tokens_per_s << " tokens/s";
   if (r.val_loss == r.val_loss) std::cout << ", validation loss " << r.val_loss;

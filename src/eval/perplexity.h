@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "src/model/config.h"
 #include "src/model/lm.h"
 
 namespace abacus::eval {
@@ -18,5 +19,12 @@ struct LossResult {
 // max_windows <= 0: all windows. Batches of `batch` windows.
 LossResult evaluate_loss(model::LanguageModel<float>& m, const std::vector<int32_t>& tokens, int64_t seq,
                          int64_t batch, int64_t max_windows = 0);
+
+// The same windows through the integer inference path (model::InferenceModel: packed weights,
+// integer matmul, KV cache), built from params in ParamLayout order when this is called, so it
+// follows the accelerator configuration active then (src/accel). Needs seq <=
+// max_position_embeddings.
+LossResult evaluate_loss_inference(const ModelConfig& config, const float* params, const std::vector<int32_t>& tokens,
+                                   int64_t seq, int64_t max_windows = 0);
 
 }  // namespace abacus::eval

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "src/accel/accel_arith.h"
 #include "src/model/norm_ops.h"
 #include "src/model/param_layout.h"
 #include "src/nn/activations.h"
@@ -55,7 +56,9 @@ InferenceModel::InferenceModel(const ModelConfig& config, const ParamSource& sou
       const float* g = s.has_norm ? gv.data() : nullptr;
       if (c.is_bitnet()) {
         p.packed = true;
-        p.bit = nn::BitLinearPacked(nn::BitLinearSpec::for_model(c, s.in, s.out), w, g);
+        nn::BitLinearSpec spec = nn::BitLinearSpec::for_model(c, s.in, s.out);
+        spec.accel_role = accel::role_of(s.name);
+        p.bit = nn::BitLinearPacked(spec, w, g);
       } else {
         p.w.assign(w, w + s.in * s.out);
         if (g) p.gain.assign(g, g + s.in);
@@ -126,6 +129,10 @@ std::vector<float> InferenceModel::forward(const int32_t* tokens, int64_t n, int
     run_proj(L.v, v.data(), ain, n, observer);
     nn::rope_forward(q.data(), 1, n, nh, hd, pos, c.rope_theta);
     nn::rope_forward(k.data(), 1, n, nkv, hd, pos, c.rope_theta);
+    if (const accel::ArithConfig* a = accel::active()) {  // --accel: the KV cache's storage format
+      accel::store_kv(k.data(), n, nkv, hd, a->kv_bits);
+      accel::store_kv(v.data(), n, nkv, hd, a->kv_bits);
+    }
     std::copy(k.begin(), k.end(), L.k_cache.begin() + pos * kvd);
     std::copy(v.begin(), v.end(), L.v_cache.begin() + pos * kvd);
     for (int64_t t = 0; t < n; ++t)

@@ -114,6 +114,7 @@ LanguageModel<T>::LanguageModel(const ModelConfig& config)
       p.spec = s;
       p.bitlinear = s.has_norm;
       p.bl = nn::BitLinearSpec::for_model(c, s.in, s.out);
+      p.bl.accel_role = accel::role_of(s.name);
       if (c.quant == Quant::fp) {
         p.bl.norm = c.norm;  // SubLN of an fp model: its own norm kind, no quantizers
         p.bl.weight_groups = 1;

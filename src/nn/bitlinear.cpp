@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "src/nn/bitlinear_accel.h"
 #include "src/nn/layernorm.h"
 #include "src/nn/rmsnorm.h"
 #include "src/quant/rounding.h"
@@ -188,6 +189,8 @@ void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_l
   // fp, double precision (gradient checks) or a gradient-check freeze: fake quantization,
   // the forward sees the integer values times their scales through an fp GEMM.
   apply_norm(spec, saved.x_tilde, saved.norm_mean, saved.norm_rstd, x, gain, rows);
+  const accel::ArithConfig* arith = spec.quant == Quant::fp ? nullptr : accel::active();
+  std::vector<float> arith_xs, arith_ws;  // --accel: the scales the PPU rescales with
   if (spec.quant == Quant::fp) {
     for (int64_t i = 0; i < N * K; ++i) saved.w_tilde[i] = w_latent[i];
   } else {
@@ -197,7 +200,10 @@ void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_l
     const int64_t n_scales = quant::act_scale_count(scope, rows, 1);
     std::vector<int8_t> xq(static_cast<size_t>(rows * K));
     std::vector<float> xs(static_cast<size_t>(n_scales)), xo(static_cast<size_t>(n_scales));
-    if (spec.shift_input) {
+    if (arith) {  // --accel: the configured activation quantizer (per token, as the hardware)
+      if (spec.shift_input) fail("", "accel", "the shifted activation form has no accelerator datapath model");
+      accel_quantize_input(*arith, spec.accel_role, saved.x_tilde, rows, K, arith_xs);
+    } else if (spec.shift_input) {
       quant::quantize_activations_shifted(scope, saved.x_tilde, rows, K, 1, xq.data(), xs.data(), xo.data());
       quant::dequantize_activations(scope, xq.data(), xs.data(), xo.data(), rows, K, 1, saved.x_tilde);
     } else {
@@ -211,8 +217,10 @@ void bitlinear_forward(const BitLinearSpec& spec, T* y, const T* x, const T* w_l
                             ws.data());
     quant::dequantize_weights(wq.data(), ws.data(), N, K, spec.weight_groups, saved.w_tilde);
     if (g_freeze) freeze_offsets(*g_freeze, xn, saved.x_tilde, w_latent, saved.w_tilde, rows * K, N * K);
+    if (arith) arith_ws = ws;
   }
   tensor::matmul_forward(y, saved.x_tilde, saved.w_tilde, static_cast<const T*>(nullptr), rows, K, N);
+  if (arith) accel_rescale_outputs(*arith, y, arith_xs, arith_ws.data(), rows, N, spec.weight_groups);
 }
 
 template <class T>
@@ -258,12 +266,24 @@ BitLinearPacked::BitLinearPacked(const BitLinearSpec& spec, const float* w_laten
   row_sum_.assign(size_t(N), 0);
   for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k) row_sum_[size_t(n)] += wq[size_t(n * K + k)];
+  if (const accel::ArithConfig* a = accel::active(); a && accel::uses_hadamard(*a, spec.accel_role)) {
+    std::vector<float> rotated(w_latent, w_latent + N * K);
+    accel::hadamard_rows(rotated.data(), N, K);  // y = W x = (W H)(H x)
+    w_scale_rotated_.resize(size_t(spec.weight_groups));
+    quant::quantize_weights(quant::weight_quant_for(spec.quant), rotated.data(), N, K, spec.weight_groups, wq.data(),
+                            w_scale_rotated_.data());
+    packed_rotated_ = quant::pack_ternary(wq.data(), N, K);
+  }
 }
 
 void BitLinearPacked::forward(float* y, const float* x, int64_t rows, const BitLinearObserver* observer,
                               const std::string& name) const {
   const int64_t K = spec_.in, N = spec_.out;
   if (packed_.N != N) fail("", "BitLinear", "forward on an empty BitLinearPacked");
+  if (const accel::ArithConfig* a = accel::active()) {  // --accel: the configured datapath
+    forward_accel(*a, y, x, rows, observer, name);
+    return;
+  }
   std::vector<float> xn(static_cast<size_t>(rows * K)), mean(static_cast<size_t>(rows)), rstd(static_cast<size_t>(rows));
   apply_norm(spec_, xn.data(), mean.data(), rstd.data(), x, norm_weight_.empty() ? nullptr : norm_weight_.data(),
              rows);

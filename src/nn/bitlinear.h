@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "src/accel/accel_arith.h"
 #include "src/model/config.h"
 #include "src/quant/act_quant.h"
 #include "src/quant/packing.h"
@@ -39,6 +40,9 @@ struct BitLinearSpec {
   quant::ActScope train_act_scope = quant::ActScope::per_token;  // b1: per_tensor
   bool shift_input = false;                // b1 [0, Q_b] form for inputs of non-linearities
   double norm_eps = 1e-5;
+  // Which activation quantizer an accelerator configuration gives this projection (--accel;
+  // src/accel/accel_arith.h). Set by the model from the projection's name.
+  accel::ProjRole accel_role = accel::ProjRole::block_input;
 
   // b1: LayerNorm, per-tensor activations in training; b1.58(-median): RMSNorm, per token;
   // weight_groups = config.quant_groups; norm_eps = config.rms_norm_eps.
@@ -110,6 +114,14 @@ class BitLinearPacked {
   std::vector<float> w_scale_;
   std::vector<float> norm_weight_;
   std::vector<int32_t> row_sum_;  // sum_k w_q[n][k], for the shifted form
+
+  // --accel (bitlinear_accel.cpp): the integer datapath as configured, in place of the
+  // reference above. With Hadamard on for this role, the weights are rotated (W H, H H = I) and
+  // quantized again when the model is built under that configuration.
+  void forward_accel(const accel::ArithConfig& cfg, float* y, const float* x, int64_t rows,
+                     const BitLinearObserver* observer, const std::string& name) const;
+  quant::PackedTernary packed_rotated_;
+  std::vector<float> w_scale_rotated_;
 };
 
 }  // namespace abacus::nn
