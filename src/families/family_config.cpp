@@ -27,7 +27,8 @@ FamilyConfig parse_family_config(const std::string& text, const std::string& fil
   const std::string q = f.get_enum("quant", {"fp", "b1.58", "b1.58-median"});
   c.quant = q == "fp" ? Quant::fp : q == "b1.58" ? Quant::b158 : Quant::b158_median;
   c.act_scale = float(f.get_int_or("act_scale", 128, 127, 128));
-  c.hidden_size = f.get_int("hidden_size", 1, 1 << 16);
+  // SGC is one linear layer on S^2 X: no hidden size.
+  c.hidden_size = c.family == Family::sgc ? 0 : f.get_int("hidden_size", 1, 1 << 16);
   io::JsonFields d = f.object("data");
   const bool graph = c.family == Family::sgc || c.family == Family::gcn;
   c.data.vocab_size = d.get_int("vocab_size", 16, 1 << 20);
@@ -87,7 +88,7 @@ std::string family_config_json(const FamilyConfig& c) {
   if (!c.name.empty()) j["name"] = c.name;
   j["quant"] = quant_name(c.quant);
   j["act_scale"] = int(c.act_scale);
-  j["hidden_size"] = c.hidden_size;
+  if (c.family != Family::sgc) j["hidden_size"] = c.hidden_size;
   io::Json d;
   d["vocab_size"] = c.data.vocab_size;
   if (!c.transformer()) {

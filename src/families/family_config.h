@@ -6,7 +6,7 @@
 //   name          display name (optional)
 //   quant         "fp" | "b1.58" | "b1.58-median"
 //   act_scale     128 (the authors' code, default) | 127 (abacus's LM convention)
-//   hidden_size   MLP/GCN hidden units; transformer model width d
+//   hidden_size   MLP/GCN hidden units; transformer model width d (absent for sgc)
 //   data          { labels: "genre" | "coarse" (mlp/sgc/gcn), features: "tfidf" | "binary"
 //                   (mlp), vocab_size, chunk_words (words per document chunk), window (PMI
 //                   window, sgc/gcn), seq_len (encoder/encdec), mask_fraction (encoder/encdec),

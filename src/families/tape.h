@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,12 +27,27 @@ namespace abacus::families {
 // (trace) mode.
 using DenseObserver = std::function<void(const std::string& name, const DenseSpec& spec, const DenseRecord& rec)>;
 
+// One op of a forward pass, as the accelerator/energy workload sees it (family_trace.h):
+// kind "bitlinear" (T, K, N), "dense_fp" (a full-precision dense, e.g. the MLM head),
+// "layernorm" / "act" / "add" (elements), "attention" (attn shape), "spmm" (rows, nnz, F and
+// the row-degree histogram).
+struct FamilyOp {
+  std::string kind, name;
+  int64_t elements = 0;
+  int64_t T = 0, K = 0, N = 0;
+  AttnShape attn;
+  int64_t rows = 0, nnz = 0, F = 0;
+  std::vector<std::pair<int64_t, int64_t>> degree_hist;  // (degree, rows with it)
+};
+
 template <class T>
 class Tape {
  public:
   // Integer inference mode (float only): quantized dense layers run dense_int_forward and
   // report to the observer; no backward is possible.
   void set_inference(const DenseObserver* observer) { inference_ = true, observer_ = observer; }
+  // Appends every op of the forward to `log` (null: off).
+  void set_op_log(std::vector<FamilyOp>* log) { log_ = log; }
 
   int param(T* v, T* g, int64_t rows, int64_t cols) { return push_view(v, g, rows, cols); }
   int input(std::vector<T> v, int64_t rows, int64_t cols) {
@@ -53,6 +69,11 @@ class Tape {
     const int y = make(R, spec.out, needs(x) || needs(W) || (b >= 0 && needs(b)));
     DenseSpec s = spec;
     s.bias = b >= 0;
+    if (log_) {
+      FamilyOp o;
+      o.kind = s.quantized() ? "bitlinear" : "dense_fp", o.name = name, o.T = R, o.K = s.in, o.N = s.out;
+      log_->push_back(o);
+    }
     if (inference_ && s.quantized()) {
       if constexpr (std::is_same_v<T, float>) {
         DenseRecord rec;
@@ -73,6 +94,7 @@ class Tape {
   int layernorm(int x, int g, int b, double eps = 1e-5) {
     const int64_t R = rows(x), C = cols(x);
     const int y = make(R, C, needs(x) || g >= 0 || b >= 0);
+    note("layernorm", R * C);
     auto mean = std::make_shared<std::vector<T>>(size_t(R)), rstd = std::make_shared<std::vector<T>>(static_cast<size_t>(R));
     nn::layernorm_forward<T>(nodes_[size_t(y)].v, mean->data(), rstd->data(), val(x), g >= 0 ? val(g) : nullptr,
                              b >= 0 ? val(b) : nullptr, R, C, eps);
@@ -86,6 +108,7 @@ class Tape {
   int add(int a, int b) {
     if (rows(a) != rows(b) || cols(a) != cols(b)) fail("", "tape", "add: shape mismatch");
     const int y = make(rows(a), cols(a), needs(a) || needs(b));
+    note("add", rows(a) * cols(a));
     const int64_t n = rows(a) * cols(a);
     for (int64_t i = 0; i < n; ++i) nodes_[size_t(y)].v[i] = val(a)[i] + val(b)[i];
     backs_.push_back([=, this] {
@@ -119,6 +142,7 @@ class Tape {
   int relu(int x) {
     const int64_t n = rows(x) * cols(x);
     const int y = make(rows(x), cols(x), needs(x));
+    note("act", n);
     for (int64_t i = 0; i < n; ++i) nodes_[size_t(y)].v[i] = std::max(val(x)[i], T(0));
     backs_.push_back([=, this] {
       if (grad(x))
@@ -131,6 +155,7 @@ class Tape {
   int gelu(int x) {
     const int64_t n = rows(x) * cols(x);
     const int y = make(rows(x), cols(x), needs(x));
+    note("act", n);
     nn::gelu_forward<T>(nodes_[size_t(y)].v, val(x), n);
     backs_.push_back([=, this] {
       if (grad(x)) nn::gelu_backward<T>(grad(x), grad(y), val(x), n);
@@ -185,6 +210,11 @@ class Tape {
   // Multi-head attention; q [B*Tq, H*hd], k, v [B*Tk, H*hd]; bias id or -1.
   int attention(int q, int k, int v, int bias, const AttnShape& s) {
     const int y = make(s.B * s.Tq, s.H * s.hd, true);
+    if (log_) {
+      FamilyOp o;
+      o.kind = "attention", o.attn = s;
+      log_->push_back(o);
+    }
     auto att = std::make_shared<std::vector<T>>(size_t(s.B * s.H * s.Tq * s.Tk));
     attn_forward<T>(nodes_[size_t(y)].v, att->data(), val(q), val(k), val(v), bias >= 0 ? val(bias) : nullptr, s);
     backs_.push_back([=, this] {
@@ -199,6 +229,14 @@ class Tape {
     if (A->cols != rows(x)) fail("", "tape", "spmm: shape mismatch");
     const int64_t F = cols(x);
     const int y = make(A->rows, F, needs(x));
+    if (log_) {
+      FamilyOp o;
+      o.kind = "spmm", o.rows = A->rows, o.nnz = A->nnz(), o.F = F;
+      std::map<int64_t, int64_t> hist;
+      for (int64_t i = 0; i < A->rows; ++i) ++hist[A->row_ptr[size_t(i + 1)] - A->row_ptr[size_t(i)]];
+      o.degree_hist.assign(hist.begin(), hist.end());
+      log_->push_back(o);
+    }
     families::spmm<T>(*A, val(x), nodes_[size_t(y)].v, F);
     backs_.push_back([=, this] {
       if (grad(x)) spmm_backward<T>(*At, grad(y), grad(x), F);
@@ -258,6 +296,12 @@ class Tape {
     nodes_.push_back(std::move(n));
     return int(nodes_.size()) - 1;
   }
+  void note(const char* kind, int64_t elements) {
+    if (!log_) return;
+    FamilyOp o;
+    o.kind = kind, o.elements = elements;
+    log_->push_back(o);
+  }
   bool needs(int id) const { return nodes_[size_t(id)].g != nullptr; }
   void check_cols(int id, int64_t c, const char* what) const {
     if (cols(id) != c) fail("", what, "expected " + std::to_string(c) + " columns, got " + std::to_string(cols(id)));
@@ -267,6 +311,7 @@ class Tape {
   std::vector<std::function<void()>> backs_;
   bool inference_ = false, loss_set_ = false;
   const DenseObserver* observer_ = nullptr;
+  std::vector<FamilyOp>* log_ = nullptr;
 };
 
 }  // namespace abacus::families
