@@ -51,12 +51,12 @@ def main():
                 sys.exit(f"family_tables: {f}: not JSON ({e})")
         if "test_accuracy" not in r:
             continue
-        key = (r["family"], r.get("name", ""), r["hidden_size"], r.get("act_scale", 128))
+        key = (r["family"], r.get("name", ""), r["hidden_size"], r.get("act_scale", 128), r["steps"])
         groups.setdefault(key, collections.defaultdict(list))[r["quant"]].append(r)
     out = []
     out.append("| family | config | hidden | act_scale | metric | fp | b1.58 (mean) | b1.58-median | steps | s/run |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
-    for (fam, name, hidden, aq), byq in groups.items():
+    for (fam, name, hidden, aq, _steps), byq in groups.items():
         transformer = fam in ("encoder", "encdec")
         rows = [("test token accuracy %", "test_accuracy", True), ("test loss", "test_loss", False)] if transformer else \
                [("test accuracy %", "test_accuracy", True)]

@@ -103,6 +103,8 @@ struct TrainLog {
 void train_family(const FamilyConfig& c, const FamilyDataset& d, const ParamLayout& L, std::vector<float>& params,
                   uint64_t seed, const std::function<void(const TrainLog&)>& log);
 // Test-split loss and accuracy (fixed corruption seed, so every model sees the same masks).
+// Transformers: over the first kEvalSequences test sequences.
+inline constexpr int64_t kEvalSequences = 384;
 EvalResult evaluate_family(const FamilyConfig& c, const FamilyDataset& d, const ParamLayout& L,
                            std::vector<float>& params);
 
