@@ -8,6 +8,7 @@ Run layout read (every part optional; a missing input is reported as missing, ne
   energy/paper.csv              abacus energy --paper --csv
   energy/*.json                 abacus energy --json (per-token energy lines)
   dse/*.csv                     abacus dse design points
+  families/tables.md            scripts/family-results.sh (bottom-up paper's families)
   sim/*.json, verify/*.json|csv abacus sim / verify summaries
 and <source>/rtl/synth/gates.csv (gate counts, ternary vs MAC tile).
 Plots use Debian's matplotlib (run with /usr/bin/python3).
@@ -436,6 +437,17 @@ class Report:
             f.write(text)
         os.replace(tmp, os.path.join(self.out, "index.md"))
 
+    # ------------------------------------------------------------------------------------------
+    def families(self):
+        self.add("## Bottom-up families: MLP, GNN, encoder, encoder-decoder (fp vs b1.58 vs median)\n")
+        path = os.path.join(self.run, "families", "tables.md")
+        if not os.path.exists(path):
+            self.add(f"Not produced (`scripts/family-results.sh build {self.run}/families` writes `{path}`).\n")
+            return
+        with open(path) as f:
+            self.add("Test metrics per quant mode (mean ± sample std over seeds) and per-inference matmul "
+                     "energy of the b1.58 traces against fp of the same shapes:\n\n" + f.read())
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -450,7 +462,8 @@ def main():
     global RUN_DIR
     RUN_DIR = a.run
     r = Report(a.run, a.out, a.source)
-    for section in (r.pipeline, r.training, r.trace, r.verify, r.sim, r.dse, r.quality, r.paper_energy, r.energy_per_token, r.gates):
+    for section in (r.pipeline, r.training, r.trace, r.verify, r.sim, r.dse, r.quality, r.paper_energy, r.energy_per_token,
+                    r.gates, r.families):
         print(f"report: {section.__name__}", flush=True)
         section()
     r.write()
