@@ -1,5 +1,7 @@
 #include "sim/systemc/sweep.h"
 
+#include <cstdint>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -72,7 +74,10 @@ SweepSpace load_sweep(const std::string& path) { return parse_sweep(io::read_fil
 
 int64_t SweepSpace::point_count() const {
   int64_t n = 1;
-  for (const auto& v : values) n *= int64_t(v.size());
+  for (const auto& v : values) {
+    if (n > INT64_MAX / int64_t(v.size())) return INT64_MAX;  // saturate: callers refuse such sweeps
+    n *= int64_t(v.size());
+  }
   return n;
 }
 

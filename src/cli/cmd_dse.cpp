@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/cli/sim_workload_options.h"
 #include "src/util/error.h"
@@ -34,6 +35,7 @@ int run(int argc, char** argv) {
   std::string model, trace_path, accel, space, out, shard = "0/1", phase = "decode", fidelity = "analytic";
   std::vector<std::string> merge;
   int64_t tokens = 128, batch = 1, kv_len = 512;
+  bool allow_large = false, force = false;
   po::options_description opts("abacus dse: sweep accelerator configurations, mark the Pareto front");
   opts.add_options()("help,h", "show this help")
       ("trace", po::value(&trace_path), "trace.safetensors (abacus trace) instead of --model: its layer shapes, token count and measured zero-weight fraction")
@@ -47,12 +49,19 @@ int run(int argc, char** argv) {
       ("kv-len", po::value(&kv_len)->default_value(kv_len), "decode: KV cache length C")
       ("fidelity", po::value(&fidelity)->default_value(fidelity), "analytic | systemc")
       ("shard", po::value(&shard)->default_value(shard), "I/N: evaluate points with index % N == I")
-      ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out");
+      ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out")
+      ("allow-large", po::bool_switch(&allow_large), "evaluate more than 1,000,000 design points in this process")
+      ("force", po::bool_switch(&force), "allow --out to be one of the input files");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
   if (out.empty()) fail("abacus dse", "--out", "is required");
+  {
+    std::vector<std::string> inputs = merge;
+    for (const std::string* p : {&space, &accel, &model, &trace_path}) inputs.push_back(*p);
+    cli::refuse_output_onto_input("--out", out, inputs, force);
+  }
   if (!merge.empty()) {
     std::vector<sim::DseTable> parts;
     for (const auto& f : merge) parts.push_back(sim::parse_dse_csv(io::read_file(f), f));
@@ -72,6 +81,12 @@ int run(int argc, char** argv) {
   sim::DseTable t;
   t.header = sim::dse_header(s);
   const int64_t n = s.point_count();
+  constexpr int64_t kLargeSweep = 1000000;
+  const int64_t mine = n == INT64_MAX ? n : (n - shard_i + shard_n - 1) / shard_n;
+  if (mine > kLargeSweep && !allow_large)
+    fail(space, "", (n == INT64_MAX ? std::string("more than 9.2e18") : std::to_string(n)) + " design points (" +
+                        (n == INT64_MAX ? std::string("overflow") : std::to_string(mine)) +
+                        " in this shard) exceed " + std::to_string(kLargeSweep) + "; shard it or pass --allow-large");
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
   for (int64_t i = shard_i; i < n; i += shard_n) {

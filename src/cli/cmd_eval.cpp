@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/data/corpus.h"
 #include "src/data/token_shard.h"
@@ -45,6 +46,10 @@ int run(int argc, char** argv) {
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
+  abacus::cli::check_range<int64_t>("--seq", seq, 0, 1 << 24);
+  abacus::cli::check_range<int64_t>("--batch", batch, 1, 1 << 20);
+  abacus::cli::check_range<int64_t>("--max-windows", max_windows, 0, int64_t(1) << 40);
+  abacus::cli::check_range<int>("--threads", threads, 0, 4096);
   if (threads > 0) {
     abacus::tensor::set_num_threads(threads);
     abacus::tensor::set_blas_threads(threads);

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/eval/sampler.h"
@@ -41,6 +42,9 @@ int run(int argc, char** argv) {
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
+  abacus::cli::check_range<int64_t>("--max-tokens", max_tokens, 0, 1 << 24);
+  abacus::cli::check_range<double>("--temperature", temperature, 0.0, 1e4);
+  abacus::cli::check_range<int64_t>("--top-k", top_k, 0, 1 << 24);
   const abacus::train::LoadedModel lm = abacus::train::load_checkpoint_model(ckpt);
   if (tokenizer.empty()) tokenizer = (fs::path(ckpt) / "tokenizer.model").string();
   const abacus::data::Tokenizer tok = abacus::data::Tokenizer::load(tokenizer);

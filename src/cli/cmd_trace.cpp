@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/io/atomic_file.h"
@@ -64,13 +65,19 @@ int run(int argc, char** argv) {
       ("tokens", po::value(&tokens_file), "file of whitespace-separated token ids (instead of --prompt)")
       ("out", po::value(&out)->required(), "output trace file (trace.safetensors)")
       ("decode-steps", po::value(&decode_steps)->default_value(0), "greedy decode steps recorded after the prefill")
-      ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)");
+      ("max-mib", po::value(&max_mib)->default_value(1024), "refuse to write a trace larger than this (MiB)")
+      ("force", po::bool_switch(), "allow --out to be one of the input files");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm,
                                   "The trace format is described in README.md (formats) and src/trace/trace.h.\n"))
     return 0;
   if (vm.count("prompt") == vm.count("tokens")) abacus::fail("", "--prompt/--tokens", "give exactly one of them");
-  if (decode_steps < 0) abacus::fail("", "--decode-steps", "must be >= 0");
+  abacus::cli::check_range<int64_t>("--decode-steps", decode_steps, 0, 1 << 24);
+  abacus::cli::check_positive("--max-mib", max_mib);
+  abacus::cli::refuse_output_onto_input(
+      "--out", out,
+      {checkpoint + "/model.safetensors", checkpoint + "/config.json", checkpoint + "/tokenizer.model", tokens_file},
+      vm["force"].as<bool>());
 
   abacus::train::LoadedModel m = abacus::train::load_checkpoint_model(checkpoint);
   if (!m.config.is_bitnet())
