@@ -13,7 +13,7 @@ cp -r "$src/tests/data/tiny-corpus" corpus
 cat > cfg.json <<'J'
 {"name": "asan", "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 2,
  "vocab_size": 256, "max_position_embeddings": 64, "quant": "b1.58", "norm": "rmsnorm", "ffn": "swiglu",
- "hidden_act": "silu", "tie_word_embeddings": true}
+ "hidden_act": "silu", "tie_word_embeddings": true, "rms_norm_eps": 1e-05, "rope_theta": 10000.0}
 J
 step() { echo "== abacus $*"; timeout 300 "$abacus" "$@"; }
 has() { ! "$abacus" --help | grep -q "^  $1 .*not in this build"; }

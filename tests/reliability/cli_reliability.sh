@@ -13,7 +13,7 @@ t() { timeout 120 "$abacus" "$@"; }
 expect() {
   local want=$1 pattern=$2; shift 2
   cases=$((cases + 1))
-  local out rc
+  local rc
   out=$("$@" 2>&1); rc=$?
   if [[ $rc != "$want" ]] || ! grep -q -- "$pattern" <<<"$out"; then
     echo "FAIL: $* -> exit $rc (want $want, /$pattern/)"; echo "$out" | tail -5; fails=$((fails + 1))
@@ -29,15 +29,15 @@ check() {  # check DESCRIPTION CONDITION...
 cat > cfg.json <<'J'
 {"name": "rel", "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 2,
  "vocab_size": 256, "max_position_embeddings": 64, "quant": "b1.58", "norm": "rmsnorm", "ffn": "swiglu",
- "hidden_act": "silu", "tie_word_embeddings": true}
+ "hidden_act": "silu", "tie_word_embeddings": true, "rms_norm_eps": 1e-05, "rope_theta": 10000.0}
 J
-run=(--config cfg.json --data corpus --batch 2 --seq 16 --eval-windows 2 --threads 1)
+run=(--config cfg.json --data corpus --seq 16 --eval-windows 2)
 
 # Bad numbers are refused before anything is written.
-expect 1 "--lr: value -1 out of range" t train "${run[@]}" --out bad --steps 4 --lr -1
+expect 1 "--lr: value -1 out of range" t train "${run[@]}" --out bad --steps 4 --lr -1 --batch 2
 expect 1 "--threads" t train "${run[@]}" --out bad --steps 4 --threads -1
 expect 1 "--batch" t train "${run[@]}" --out bad --steps 4 --batch 0
-expect 1 "--schedule\|schedule" t train "${run[@]}" --out bad --steps 4 --schedule nope
+expect 1 "--schedule\|schedule" t train "${run[@]}" --out bad --steps 4 --schedule nope --batch 2
 check "no run folder after refused options" test ! -e bad
 check "no tokenizer written by refused options" test -z "$(ls corpus | grep -v '\.txt$')"
 
@@ -51,8 +51,8 @@ sed 's/"hidden_size": 32/"hidden_size": 1e405/' cfg.json > range.json
 expect 1 "range.json: hidden_size: number 1e405 is outside the range of a double" t train --config range.json --data corpus --out r --steps 2
 
 # A finished run is not overwritten by accident; --resume reads batch/seq/steps from it.
-expect 0 "done: 4 steps" t train "${run[@]}" --out ck --steps 4 --checkpoint-every 1
-expect 1 "already holds a run (step 4 of 4)" t train "${run[@]}" --out ck --steps 4
+expect 0 "done: 4 steps" t train "${run[@]}" --batch 2 --threads 1 --out ck --steps 4 --checkpoint-every 1
+expect 1 "already holds a run (step 4 of 4)" t train "${run[@]}" --batch 2 --out ck --steps 4
 expect 0 "resumed ck from ck/checkpoints/step-000000000004 (step 4)" t train --out ck --resume
 cp -r ck ck2
 
@@ -66,10 +66,11 @@ P
 }
 flip ck2/checkpoints/step-000000000004/optimizer.safetensors -3
 expect 0 "skipped checkpoint ck2/checkpoints/step-000000000004.*checksum mismatch" t train --out ck2 --resume --steps 6
-check "resumed past the corrupt generation" grep -q "resumed ck2 from ck2/checkpoints/step-000000000003" <(t train --out ck2 --resume --steps 6 2>&1; t train --out ck2b --resume 2>&1) || true
+check "resumed from the generation before the corrupt one" grep -q "resumed ck2 from ck2/checkpoints/step-000000000003 (step 3)" <<<"$out"
+check "the resumed run reached step 6" test -s ck2/checkpoints/step-000000000006/model.safetensors
 # The flipped model is refused by every reader (eval, generate, trace, energy), --no-verify skips the check.
 cp -r ck ck3
-flip ck3/checkpoints/step-000000000004/model.safetensors -2   # ck3/model.safetensors is the same file (hard link)
+flip ck3/model.safetensors -2   # (cp -r copied the published hard link as a file of its own)
 expect 1 "ck3/model.safetensors: tensor '.*': checksum mismatch" t eval --checkpoint ck3 --max-windows 2
 expect 1 "checksum mismatch" t generate --checkpoint ck3 --max-tokens 2
 expect 0 "val_loss" t eval --checkpoint ck3 --max-windows 2 --no-verify
@@ -110,13 +111,17 @@ fi
 limited() { (trap '' XFSZ; ulimit -f 64; exec timeout 120 "$abacus" "$@"); }
 expect 1 "tr-big.safetensors.*write failed\|tr-big.safetensors.*flush failed" limited trace --checkpoint ck --prompt "The jury said that the city of Atlanta" --decode-steps 20 --out tr-big.safetensors
 check "no partial trace" test -z "$(ls | grep tr-big)"
-expect 1 "write failed\|flush failed" limited train "${run[@]}" --out limited-run --steps 2 --force
+expect 1 "write failed\|flush failed" limited train "${run[@]}" --batch 2 --out limited-run --steps 2 --force
 check "no temporary files in the failed run" test -z "$(find limited-run -name '*.tmp.*' 2>/dev/null)"
 if ! "$abacus" --help | grep -q "verify .*not in this build"; then
-  echo '{"n_t": 16, "k_t": 16}' > tile.json
+  echo '{"n_t": 8, "k_t": 16}' > tile.json
   expect 1 "big.vcd: wave: writing the waveform failed" limited verify --gemm 64,256,64 --accel tile.json --wave big.vcd
   check "no partial VCD" test -z "$(ls | grep big.vcd)"
   expect 1 "nodir/w.vcd: wave" t verify --gemm 4,16,16 --accel tile.json --wave nodir/w.vcd
+  expect 1 "cw.vcd: wave: writing the waveform failed" limited sim --fidelity cosim --trace tr.safetensors --accel tile.json --wave cw.vcd
+  check "no partial co-simulation VCD or FIFO" test -z "$(ls | grep cw.vcd)"
+  expect 0 "wrote cw.vcd" t sim --fidelity cosim --trace tr.safetensors --accel tile.json --wave cw.vcd
+  check "the co-simulation VCD is complete" grep -q "enddefinitions" cw.vcd
 fi
 
 echo "cli-reliability: $((cases - fails)) of $cases cases passed"
