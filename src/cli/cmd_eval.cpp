@@ -75,6 +75,8 @@ int run(int argc, char** argv) {
     val = abacus::data::read_token_shard(vb);
     source = vb;
   }
+  if (val.size() < 2)
+    abacus::fail(source, "", "holds " + std::to_string(val.size()) + " validation tokens; at least 2 are needed to score one");
   const abacus::eval::LossResult r = abacus::eval::evaluate_loss(m, val, seq, batch, max_windows);
   std::printf("model      %s (quant %s, %lld parameters)\n", lm.config.name.c_str(), abacus::quant_name(lm.config.quant),
               (long long)m.num_params());

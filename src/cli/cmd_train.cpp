@@ -22,8 +22,10 @@ int run(int argc, char** argv) {
   po::options_description desc(
       "abacus train: train a BitNet (b1, b1.58, b1.58-median) or fp model on a text corpus\n\n"
       "usage: abacus train --config models/tiny-1m-b1.58.json --data data/brown --out runs/x --steps N\n\n"
-      "The run directory is the checkpoint (config.json, model.safetensors, optimizer.safetensors,\n"
-      "trainer.json, tokenizer.model, train.bin/val.bin uint16 token shards, metrics.csv).\n"
+      "The run directory is the checkpoint: checkpoints/step-N/ holds each committed generation (config.json,\n"
+      "model.safetensors, optimizer.safetensors, trainer.json; written to a temporary folder and renamed),\n"
+      "the newest one's config.json, model.safetensors and trainer.json are also in the run directory, with\n"
+      "tokenizer.model, train.bin/val.bin uint16 token shards and metrics.csv.\n"
       "Hyper-parameters default to the config's \"training\" hints; flags override them.\n\noptions");
   desc.add_options()("help,h", "show this help")
       ("config", po::value(&o.config_path), "model configuration JSON (optional with --resume)")

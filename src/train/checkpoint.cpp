@@ -1,6 +1,7 @@
 #include "src/train/checkpoint.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -35,9 +36,16 @@ void check_no_extra(const io::SafetensorsFile& f, const std::set<std::string>& e
       fail(f.path(), t.name, "tensor not in the model described by config.json");
 }
 
+// Copies a tensor; a NaN or infinity is an error naming the file, the tensor and the index
+// (a diverged or corrupt checkpoint must not turn into a silently different model).
 void copy_f32(const io::SafetensorsFile& f, const io::TensorInfo& t, float* dst) {
   const float* src = f.data_as<float>(t);
-  std::copy(src, src + t.numel(), dst);
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    if (!std::isfinite(src[i]))
+      fail(f.path(), "tensor '" + t.name + "'", "element " + std::to_string(i) + " is " + std::to_string(src[i]) +
+                                                    " (not finite)");
+    dst[i] = src[i];
+  }
 }
 }  // namespace
 

@@ -218,7 +218,7 @@ TrainResult run_training(const TrainOptions& opt) {
   while (st.step < end_step) {
     loader.next(in.data(), tg.data());
     const double loss = m.forward(in.data(), tg.data(), opt.batch, opt.seq);
-    if (!std::isfinite(loss)) fail("", "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
+    if (!std::isfinite(loss)) fail(opt.out_dir, "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
     m.zero_grad();
     m.backward();
     if (opt.clip > 0) clip_grad_norm(m.grads(), m.num_params(), opt.clip);

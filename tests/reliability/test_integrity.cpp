@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -144,4 +146,81 @@ TEST_CASE("a JSON number outside the double range is a field error", "[integrity
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("x.json: ") == 0);
   }
+}
+
+TEST_CASE("a checkpoint with a non-finite weight is an error naming file and tensor", "[integrity]") {
+  const fs::path dir = temp_dir("nonfinite");
+  ModelConfig c;
+  c.name = "nf";
+  c.hidden_size = 8;
+  c.intermediate_size = 8;
+  c.num_hidden_layers = 1;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 2;
+  c.vocab_size = 16;
+  c.max_position_embeddings = 8;
+  const model::ParamLayout layout(c);
+  std::vector<float> params(std::size_t(layout.total()), 0.5f);
+  const model::ParamSpec& victim = layout.params().back();
+  params[std::size_t(victim.offset + 1)] = std::nanf("");
+  const std::string path = (dir / "model.safetensors").string();
+  train::save_model_weights(path, c, params.data());
+  try {
+    train::load_model_weights(path, c);
+    FAIL("a NaN weight loaded");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find(path + ": tensor '" + victim.name + "': element 1 is") == 0);
+  }
+}
+
+TEST_CASE("checkpoint generations: newest complete one is resumed, older ones pruned", "[integrity]") {
+  const fs::path run = temp_dir("generations");
+  ModelConfig c;
+  c.name = "gen";
+  c.hidden_size = 8;
+  c.intermediate_size = 8;
+  c.num_hidden_layers = 1;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 2;
+  c.vocab_size = 16;
+  c.max_position_embeddings = 8;
+  const model::ParamLayout layout(c);
+  std::vector<float> params(std::size_t(layout.total()));
+  std::vector<train::ParamSegment> segs;
+  for (const model::ParamSpec& p : layout.params()) segs.push_back({p.offset, p.numel, p.decay});
+  train::AdamW opt(layout.total(), train::AdamWConfig{}, segs);
+  train::TrainerState st;
+  st.total_steps = 10;
+  st.batch = 2;
+  st.seq = 4;
+  st.rng = "1 2 3 4";
+  for (int64_t step = 1; step <= 4; ++step) {
+    st.step = step;
+    std::fill(params.begin(), params.end(), float(step));
+    train::save_checkpoint_generation(run.string(), c, params.data(), opt, st, 2);
+  }
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(run / "checkpoints")) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"step-000000000003", "step-000000000004"});
+  CHECK(train::run_has_checkpoint(run.string()));
+  CHECK(train::peek_latest_trainer_state(run.string())->step == 4);
+  // A stray temporary and a corrupt newest generation: resume takes step 3 and says why.
+  fs::create_directories(run / "checkpoints" / "step-000000000005.tmp.99999");
+  std::string model4 = io::read_file((run / "checkpoints/step-000000000004/model.safetensors").string());
+  model4[model4.size() - 1] ^= 0x10;
+  io::write_file_atomic((run / "checkpoints/step-000000000004/model.safetensors").string(), model4);
+  std::vector<float> loaded(params.size());
+  const train::ResumedCheckpoint rc = train::load_latest_checkpoint(run.string(), c, loaded.data(), opt);
+  CHECK(rc.state.step == 3);
+  CHECK(loaded[0] == 3.0f);
+  REQUIRE(rc.skipped.size() == 1);
+  CHECK(rc.skipped[0].find("step-000000000004") != std::string::npos);
+  CHECK(rc.skipped[0].find("checksum mismatch") != std::string::npos);
+  CHECK_FALSE(fs::exists(run / "checkpoints" / "step-000000000005.tmp.99999"));
+  // The published model is the resumed generation's.
+  CHECK(io::read_file((run / "model.safetensors").string()) ==
+        io::read_file((run / "checkpoints/step-000000000003/model.safetensors").string()));
+  train::remove_checkpoint_generations(run.string());
+  CHECK_FALSE(train::run_has_checkpoint(run.string()));
 }
