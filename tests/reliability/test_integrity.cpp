@@ -83,7 +83,7 @@ TEST_CASE("every single-bit flip of a checksummed file is caught", "[integrity]"
     for (int bit = 0; bit < 8; ++bit) {
       std::string bad = good;
       bad[byte] = char(uint8_t(bad[byte]) ^ (1u << bit));
-      io::write_file_atomic(bad_path, bad);
+      std::ofstream(bad_path, std::ios::binary | std::ios::trunc) << bad;  // no fsync: 3,752 rewrites
       ++tried;
       try {
         io::SafetensorsFile::open(bad_path);
