@@ -104,6 +104,9 @@ if ! "$abacus" --help | grep -q "sim .*not in this build"; then
   python3 -c "import json; print(json.dumps({'n_t': [8, 16, 32, 64] * 1, 'k_t': [8, 16, 32, 64], 'dram_gbps': list(range(1, 101)), 'clock_mhz': list(range(100, 1100)), 'ppu_lanes': list(range(1, 11))}))" > huge-space.json
   expect 1 "16000000 design points" t dse --model cfg.json --space huge-space.json --out dse.csv
   expect 1 "is the same file as the input" t dse --model cfg.json --space huge-space.json --out huge-space.json
+  # A damaged shard (a fuzz finding: std::stoll threw from the merge) is a field error.
+  printf 'index,energy_per_token_pj,latency_s,area_mm2,pareto\n0,1,1,1,1\n1x,2,2,2,0\n' > bad-shard.csv
+  expect 1 "bad-shard.csv: line 3: index: \"1x\" is not a non-negative integer" t dse --merge bad-shard.csv --out merged.csv
 fi
 
 # Failed writes: a file-size limit makes write() fail (EFBIG, as a full disk gives ENOSPC):
