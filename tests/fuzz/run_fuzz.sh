@@ -22,7 +22,7 @@ flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-saniti
        -DABACUS_ENERGY_REFERENCE_DIR=\""$src/energy/reference_models"\")
 # The parsers and what they need; the archive lets each target link only its part.
 sources=$(cd "$src" && ls src/io/*.cpp src/model/config.cpp src/model/param_layout.cpp src/train/checkpoint.cpp \
-  src/trace/trace.cpp src/trace/workload.cpp src/data/token_shard.cpp src/tensor/parallel.cpp \
+  src/trace/trace.cpp src/trace/workload.cpp src/data/token_shard.cpp src/data/tokenizer.cpp src/tensor/parallel.cpp \
   sim/accel_config.cpp sim/systemc/sweep.cpp sim/systemc/report.cpp energy/tech_table.cpp 2>/dev/null)
 newest_header=$(cd "$src" && find src sim energy -name '*.h' -printf '%T@\n' | sort -n | tail -1)
 build_one() {  # source -> object when the source or any header is newer
@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/$t/corpus"
   if [[ ! -x $bin || $src/tests/fuzz/targets/$t.cpp -nt $bin || $work/libparsers.a -nt $bin ]]; then
     "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src/tests/fuzz/targets/$t.cpp" "$work/libparsers.a" \
-      -lpthread -o "$bin"
+      -lsentencepiece -lpthread -o "$bin"
   fi
   seeds=$src/tests/fuzz/corpus/${t#fuzz_}
   [[ -d $seeds ]] && cp -f "$seeds"/* "$work/$t/corpus/" 2>/dev/null || true
