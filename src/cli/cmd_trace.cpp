@@ -74,6 +74,7 @@ int run(int argc, char** argv) {
   if (vm.count("prompt") == vm.count("tokens")) abacus::fail("", "--prompt/--tokens", "give exactly one of them");
   abacus::cli::check_range<int64_t>("--decode-steps", decode_steps, 0, 1 << 24);
   abacus::cli::check_positive("--max-mib", max_mib);
+  abacus::cli::check_output_folder("--out", out);
   abacus::cli::refuse_output_onto_input(
       "--out", out,
       {checkpoint + "/model.safetensors", checkpoint + "/config.json", checkpoint + "/tokenizer.model", tokens_file},

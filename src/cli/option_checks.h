@@ -50,4 +50,14 @@ inline void refuse_output_onto_input(const char* out_option, const std::string& 
       fail(out, out_option, "is the same file as the input " + in + "; refusing to overwrite it (--force to allow)");
 }
 
+// The folder an output goes into must exist before the work that produces it starts.
+inline void check_output_folder(const char* option, const std::string& out) {
+  const std::size_t slash = out.find_last_of('/');
+  if (slash == std::string::npos || slash == 0) return;
+  struct stat st {};
+  const std::string dir = out.substr(0, slash);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    fail(out, option, "its folder " + dir + " does not exist");
+}
+
 }  // namespace abacus::cli

@@ -22,6 +22,7 @@ step train --config cfg.json --data corpus --out run/train --steps 3 --batch 2 -
 step train --out run/train --resume --threads 1; ran+=(train)
 step eval --checkpoint run/train --max-windows 2 --threads 1; ran+=(eval)
 step generate --checkpoint run/train --max-tokens 4 --temperature 0; ran+=(generate)
+mkdir -p run/trace
 step trace --checkpoint run/train --prompt "The jury said" --decode-steps 2 --out run/trace/trace.safetensors; ran+=(trace)
 step inspect run/trace/trace.safetensors > /dev/null; ran+=(inspect)
 if has energy; then

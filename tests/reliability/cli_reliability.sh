@@ -86,6 +86,7 @@ expect 1 "--top-k" t generate --checkpoint ck --top-k -1
 sum_before=$(md5sum < ck/model.safetensors)
 expect 1 "is the same file as the input" t trace --checkpoint ck --prompt "The jury" --out ck/model.safetensors
 check "model intact after the refused trace" test "$sum_before" = "$(md5sum < ck/model.safetensors)"
+expect 1 "nodir/t.safetensors: --out: its folder nodir does not exist" t trace --checkpoint ck --prompt "The jury" --out nodir/t.safetensors
 expect 0 "trace: wrote" t trace --checkpoint ck --prompt "The jury said" --out tr.safetensors
 if "$abacus" energy --help >/dev/null 2>&1 && ! "$abacus" --help | grep -q "energy .*not in this build"; then
   cp ck/config.json cfgcopy.json
