@@ -24,17 +24,26 @@ flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-saniti
 sources=$(cd "$src" && ls src/io/*.cpp src/model/config.cpp src/model/param_layout.cpp src/train/checkpoint.cpp \
   src/trace/trace.cpp src/trace/workload.cpp src/data/token_shard.cpp src/data/tokenizer.cpp src/tensor/parallel.cpp \
   sim/accel_config.cpp sim/systemc/sweep.cpp sim/systemc/report.cpp energy/tech_table.cpp 2>/dev/null)
-newest_header=$(cd "$src" && find src sim energy -name '*.h' -printf '%T@\n' | sort -n | tail -1)
-build_one() {  # source -> object when the source or any header is newer
+build_one() {  # source -> object when the source or anything it includes (clang's -MMD list) is newer
   local s=$1 o=$work/obj/$(echo "$1" | tr / _).o
-  if [[ ! -f $o || $src/$s -nt $o ]] || awk -v h="$newest_header" -v o="$(stat -c %Y "$o")" 'BEGIN{exit !(h > o)}'; then
-    echo "  cc $s"; "$cxx" "${flags[@]}" -c "$src/$s" -o "$o"
+  local stale=0
+  if [[ ! -f $o || ! -f $o.d ]]; then
+    stale=1
+  else
+    for dep in $(sed -e 's/\\$//' -e 's/^[^:]*://' "$o.d"); do
+      [[ $dep -nt $o ]] && { stale=1; break; }
+    done
+  fi
+  if [[ $stale == 1 ]]; then
+    echo "  cc $s"; "$cxx" "${flags[@]}" -MMD -MF "$o.d" -c "$src/$s" -o "$o"
   fi
 }
 echo "building the fuzz targets with $cxx"
 for s in $sources; do build_one "$s"; done
-rm -f "$work/libparsers.a"
-ar qc "$work/libparsers.a" "$work"/obj/*.o
+if [[ ! -f $work/libparsers.a || -n $(find "$work/obj" -name '*.o' -newer "$work/libparsers.a") ]]; then
+  rm -f "$work/libparsers.a"
+  ar qc "$work/libparsers.a" "$work"/obj/*.o
+fi
 targets=("$@")
 if [[ ${#targets[@]} == 0 ]]; then
   for f in "$src"/tests/fuzz/targets/fuzz_*.cpp; do targets+=("$(basename "$f" .cpp)"); done
@@ -46,7 +55,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/$t/corpus"
   if [[ ! -x $bin || $src/tests/fuzz/targets/$t.cpp -nt $bin || $work/libparsers.a -nt $bin ]]; then
     "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src/tests/fuzz/targets/$t.cpp" "$work/libparsers.a" \
-      -lsentencepiece -lpthread -o "$bin"
+      -lsentencepiece_train -lsentencepiece -lpthread -o "$bin"
   fi
   seeds=$src/tests/fuzz/corpus/${t#fuzz_}
   [[ -d $seeds ]] && cp -f "$seeds"/* "$work/$t/corpus/" 2>/dev/null || true
