@@ -256,6 +256,14 @@ std::optional<TrainerState> peek_latest_trainer_state(const std::string& run_dir
   return std::nullopt;
 }
 
+std::string resume_config_path(const std::string& run_dir) {
+  const fs::path top = fs::path(run_dir) / "config.json";
+  if (fs::exists(top)) return top.string();
+  for (const auto& [step, dir] : list_generations(run_dir))
+    if (fs::exists(dir / "config.json")) return (dir / "config.json").string();
+  return top.string();  // missing: the loader's error names it
+}
+
 ResumedCheckpoint load_latest_checkpoint(const std::string& run_dir, const ModelConfig& config, float* params,
                                          AdamW& opt) {
   ResumedCheckpoint r;

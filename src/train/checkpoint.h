@@ -56,6 +56,10 @@ bool run_has_checkpoint(const std::string& run_dir);
 // nullopt when there is none. Used to default --batch/--seq/--steps on resume.
 std::optional<TrainerState> peek_latest_trainer_state(const std::string& run_dir);
 
+// The run's config.json, or the newest generation's when a kill came between a generation's
+// commit and its publication in the run folder.
+std::string resume_config_path(const std::string& run_dir);
+
 // Loads the newest complete generation into params/opt and returns its state and folder.
 // A generation that fails to load (corrupt, truncated) is reported in `skipped` and the next
 // older one is tried; none loading is an Error naming the run directory.

@@ -94,7 +94,7 @@ TrainResult run_training(const TrainOptions& opt) {
   // Configuration: the run directory's on resume, else --config.
   ModelConfig config;
   if (resuming) {
-    config = ModelConfig::load((out / "config.json").string());
+    config = ModelConfig::load(resume_config_path(opt.out_dir));
     if (!opt.config_path.empty()) {
       const ModelConfig given = ModelConfig::load(opt.config_path);
       if (given.to_json_text() != config.to_json_text())
@@ -104,7 +104,7 @@ TrainResult run_training(const TrainOptions& opt) {
     if (opt.config_path.empty()) fail("", "--config", "a model configuration is required");
     config = ModelConfig::load(opt.config_path);
   }
-  check_training_fits(config, opt.batch, opt.seq, resuming ? (out / "config.json").string() : opt.config_path);
+  check_training_fits(config, opt.batch, opt.seq, resuming ? resume_config_path(opt.out_dir) : opt.config_path);
   fs::create_directories(out);
 
   // Tokenizer and token shards.

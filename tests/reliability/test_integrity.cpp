@@ -205,6 +205,9 @@ TEST_CASE("checkpoint generations: newest complete one is resumed, older ones pr
   CHECK(names == std::vector<std::string>{"step-000000000003", "step-000000000004"});
   CHECK(train::run_has_checkpoint(run.string()));
   CHECK(train::peek_latest_trainer_state(run.string())->step == 4);
+  // A kill between a commit and its publication: resume finds the configuration in the generation.
+  fs::remove(run / "config.json");
+  CHECK(train::resume_config_path(run.string()) == (run / "checkpoints/step-000000000004/config.json").string());
   // A stray temporary and a corrupt newest generation: resume takes step 3 and says why.
   fs::create_directories(run / "checkpoints" / "step-000000000005.tmp.99999");
   std::string model4 = io::read_file((run / "checkpoints/step-000000000004/model.safetensors").string());
