@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: deps configure build test test-asan demo bench corpus clean
+.PHONY: deps configure build test test-asan demo bench corpus clean fuzz stress
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,6 +26,17 @@ test-asan: deps
 	  || (cat $(ASAN_BUILD).configure.log; exit 1)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# Long fuzzing runs: every parser's libFuzzer target for FUZZ_SECONDS (default 300) each.
+FUZZ_SECONDS ?= 300
+fuzz:
+	bash tests/fuzz/run_fuzz.sh . $(BUILD)/fuzz-long $(FUZZ_SECONDS)
+
+# kill -9 at STRESS_KILLS (default 500) random points of training runs, each resume checked
+# bit-identical against an uninterrupted run (the CTest runs 50).
+STRESS_KILLS ?= 500
+stress: build
+	python3 tests/reliability/kill_resume.py $(BUILD)/abacus $(BUILD)/stress --kills $(STRESS_KILLS) --budget 3600 --seed $$RANDOM
 
 corpus: deps
 	bash scripts/fetch-corpus.sh

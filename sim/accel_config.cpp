@@ -73,9 +73,12 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   c.acc_bits = int(f.get_int_or("acc_bits", c.acc_bits, 8, 32));
   c.zero_gating = f.get_or<bool>("zero_gating", c.zero_gating);
   c.lut_group = int(f.get_int_or("lut_group", c.lut_group, 1, 8));
-  if (f.has("weight_buffer_kib")) c.weight_buffer_kib = f.get_positive("weight_buffer_kib");
-  if (f.has("act_buffer_kib")) c.act_buffer_kib = f.get_positive("act_buffer_kib");
-  if (f.has("out_buffer_kib")) c.out_buffer_kib = f.get_positive("out_buffer_kib");
+  // Physical bounds (a buffer of 1 byte .. 16 GiB), so no float reaches the models as a
+  // negative or infinite cycle count.
+  constexpr double kMinKib = 1.0 / 1024, kMaxKib = double(1 << 24);
+  if (f.has("weight_buffer_kib")) c.weight_buffer_kib = f.get_double_in("weight_buffer_kib", kMinKib, kMaxKib);
+  if (f.has("act_buffer_kib")) c.act_buffer_kib = f.get_double_in("act_buffer_kib", kMinKib, kMaxKib);
+  if (f.has("out_buffer_kib")) c.out_buffer_kib = f.get_double_in("out_buffer_kib", kMinKib, kMaxKib);
   c.double_buffer = f.get_or<bool>("double_buffer", c.double_buffer);
   c.memory = f.get_or<std::string>("memory", c.memory);
   if (c.memory != "custom") {
@@ -91,11 +94,8 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
     if (!std::isfinite(v)) f.error(key, "must be finite");
     return v;
   };
-  if (f.has("dram_gbps")) c.dram_gbps = finite("dram_gbps", f.get_positive("dram_gbps"));
-  if (f.has("dram_latency_ns")) {
-    c.dram_latency_ns = finite("dram_latency_ns", f.get<double>("dram_latency_ns"));
-    if (c.dram_latency_ns < 0) f.error("dram_latency_ns", "must be >= 0");
-  }
+  if (f.has("dram_gbps")) c.dram_gbps = f.get_double_in("dram_gbps", 1e-3, 1e6);  // 1 MB/s .. 1 PB/s
+  if (f.has("dram_latency_ns")) c.dram_latency_ns = f.get_double_in("dram_latency_ns", 0, 1e6);  // .. 1 ms
   c.dram_beat_bytes = int(f.get_int_or("dram_beat_bytes", c.dram_beat_bytes, 1, 4096));
   if (f.has("dram_pj_per_bit")) c.dram_pj_per_bit = finite("dram_pj_per_bit", f.get_positive("dram_pj_per_bit"));
   if (f.has("dram_background_mw")) {
@@ -111,7 +111,7 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   if (c.kv_bits != 16 && c.kv_bits != 8 && c.kv_bits != 4) f.error("kv_bits", "must be 16, 8 or 4");
   c.attn_unit_macs = int(f.get_int_or("attn_unit_macs", c.attn_unit_macs, 1, 1 << 20));
   c.lm_head_unit = f.get_enum_or("lm_head_unit", c.lm_head_unit, {"attn-unit", "tile"});
-  if (f.has("clock_mhz")) c.clock_mhz = f.get_positive("clock_mhz");
+  if (f.has("clock_mhz")) c.clock_mhz = f.get_double_in("clock_mhz", 1, 1e5);  // 1 MHz .. 100 GHz
   c.node = f.get_or<std::string>("node", c.node);
   if (c.node.empty()) f.error("node", "must name a technology node (e.g. \"7nm\")");
   c.ppu_lanes = int(f.get_int_or("ppu_lanes", c.ppu_lanes, 1, 65536));

@@ -1,9 +1,17 @@
 #include "sim/cosim/rtl_cosim.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "sim/cosim/rtl_tile_module.h"
 #include "src/util/error.h"
@@ -25,16 +33,94 @@ const std::vector<rtl::TileShape>& cosim_tiles() {
 int cosim_max_ksteps() { return ABACUS_COSIM_MAX_KS; }
 
 namespace {
+// SystemC writes its VCD with stdio and ignores write errors, so a full disk would leave a
+// truncated waveform and exit 0. It writes into a FIFO instead; a relay thread copies the
+// bytes to a temporary file with checked writes (on the first error it keeps draining, so
+// SystemC never blocks) and close_wave() renames the file into place or reports the error and
+// removes it.
+struct WaveRelay {
+  std::string path;                // the final name
+  std::string fifo;                // what SystemC opens (its name + ".vcd")
+  std::string tmp;                 // the file being written
+  int out_fd = -1;
+  std::atomic<bool> opened{false};  // the relay has opened the FIFO (SystemC started writing)
+  int error = 0;                   // first write error (errno)
+  std::thread thread;
+
+  void run() {
+    const int in = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);
+    opened = true;
+    if (in < 0) {
+      error = errno;
+      return;
+    }
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+      const ssize_t n = ::read(in, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      for (ssize_t done = 0; !error && done < n;) {
+        const ssize_t w = ::write(out_fd, buf.data() + done, size_t(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) error = w < 0 ? errno : ENOSPC;
+        else done += w;
+      }
+    }
+    ::close(in);
+  }
+  // Ends the relay: SystemC has closed its end (or never opened it: open the FIFO for writing
+  // once so the relay's blocking open returns).
+  void stop() {
+    if (!thread.joinable()) return;
+    if (!opened) {
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd >= 0) ::close(fd);
+    }
+    thread.join();
+    if (out_fd >= 0) {
+      if (!error && ::fsync(out_fd) != 0 && errno != EINVAL) error = errno;
+      if (::close(out_fd) != 0 && !error) error = errno;
+      out_fd = -1;
+    }
+    std::remove(fifo.c_str());
+  }
+};
+
 sc_core::sc_trace_file* g_wave = nullptr;
-std::string g_wave_path;  // final name; SystemC writes g_wave_path + ".tmp.vcd" until close_wave()
+WaveRelay* g_relay = nullptr;
+std::string g_wave_tmp;  // the relay's temporary file, removed when the run ends without close_wave
+
+// An error between attach_rtl_tiles and close_wave ends the process without close_wave: leave
+// no FIFO or partial waveform behind.
+void abandon_wave() {
+  WaveRelay* r = g_relay;
+  if (!r) return;
+  g_relay = nullptr;
+  if (!r->opened) {
+    r->stop();  // SystemC never opened the FIFO: the relay ends at once
+    delete r;
+  } else {
+    // SystemC may still hold the FIFO open: the relay would not end; the process is exiting,
+    // so leave it (and its state) to the exit.
+    r->thread.detach();
+    std::remove(r->fifo.c_str());
+  }
+  std::remove((g_wave_tmp).c_str());
 }
+}  // namespace
 
 void close_wave() {
   if (!g_wave) return;
   sc_core::sc_close_vcd_trace_file(g_wave);
   g_wave = nullptr;
-  if (std::rename((g_wave_path + ".tmp.vcd").c_str(), g_wave_path.c_str()) != 0)
-    fail(g_wave_path, "wave", "cannot move the finished VCD into place");
+  WaveRelay* r = g_relay;
+  r->stop();
+  const int err = r->error ? r->error : std::rename(r->tmp.c_str(), r->path.c_str()) != 0 ? errno : 0;
+  const std::string path = r->path;
+  if (err) std::remove(r->tmp.c_str());
+  delete r;
+  g_relay = nullptr;
+  if (err) fail(path, "wave", std::string("writing the waveform failed: ") + std::strerror(err));
 }
 
 void attach_rtl_tiles(const std::string& wave_path) {
@@ -47,17 +133,36 @@ void attach_rtl_tiles(const std::string& wave_path) {
   // and Verilator's runtime is torn down by then (as the model's own modules, they are leaked).
   std::vector<sim::ClockedTile*> tiles;
   if (!wave_path.empty()) {
-    // SystemC appends ".vcd" to the name it is given; the file is renamed when complete.
-    g_wave_path = wave_path;
-    // SystemC opens the file only when the simulation starts; find out now if it cannot.
-    const std::string tmp = wave_path + ".tmp.vcd";
-    if (std::FILE* probe = std::fopen(tmp.c_str(), "w")) {
-      std::fclose(probe);
-    } else {
-      fail(wave_path, "wave", std::string("cannot write the waveform there: ") + std::strerror(errno));
+    auto* r = new WaveRelay;
+    r->path = wave_path;
+    const std::string pid = std::to_string(::getpid());
+    r->tmp = wave_path + ".tmp." + pid;
+    r->fifo = wave_path + ".fifo.tmp." + pid + ".vcd";  // SystemC appends ".vcd" to the name it is given
+    // Opened now, so an unwritable place is an error before the run.
+    r->out_fd = ::open(r->tmp.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0666);
+    if (r->out_fd < 0) {
+      const int e = errno;
+      delete r;
+      fail(wave_path, "wave", std::string("cannot write the waveform there: ") + std::strerror(e));
     }
-    g_wave = sc_core::sc_create_vcd_trace_file((wave_path + ".tmp").c_str());
-    if (!g_wave) fail(wave_path, "wave", "cannot create the VCD file");
+    std::remove(r->fifo.c_str());
+    if (::mkfifo(r->fifo.c_str(), 0600) != 0) {
+      const int e = errno;
+      ::close(r->out_fd);
+      std::remove(r->tmp.c_str());
+      delete r;
+      fail(wave_path, "wave", std::string("cannot create the waveform pipe: ") + std::strerror(e));
+    }
+    r->thread = std::thread([r] { r->run(); });
+    g_relay = r;
+    g_wave_tmp = r->tmp;
+    static const int registered = std::atexit(abandon_wave);
+    (void)registered;
+    g_wave = sc_core::sc_create_vcd_trace_file(r->fifo.substr(0, r->fifo.size() - 4).c_str());
+    if (!g_wave) {
+      abandon_wave();
+      fail(wave_path, "wave", "cannot create the VCD file");
+    }
   }
 #define ABACUS_COSIM_ELABORATE(arch, n, k, g, accw, sat, Model)                                          \
   {                                                                                                      \

@@ -1,5 +1,10 @@
 #include "sim/systemc/sweep.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -82,7 +87,10 @@ SweepSpace load_sweep(const std::string& path) { return parse_sweep(io::read_fil
 
 int64_t SweepSpace::point_count() const {
   int64_t n = 1;
-  for (const auto& v : values) n *= int64_t(v.size());
+  for (const auto& v : values) {
+    if (n > INT64_MAX / int64_t(v.size())) return INT64_MAX;  // saturate: callers refuse such sweeps
+    n *= int64_t(v.size());
+  }
   return n;
 }
 
@@ -200,6 +208,23 @@ DseTable parse_dse_csv(const std::string& text, const std::string& file) {
       if (cells.empty() || cells[0] != "index") fail(file, "header", "not a dse CSV (first column must be index)");
     } else {
       if (cells.size() != t.header.size()) fail(file, "line " + std::to_string(ln), "wrong number of columns");
+      // The cells merge and the Pareto front read as numbers are checked here, so a damaged
+      // shard is an error naming the line and column, not an exception from std::stoll.
+      for (size_t c = 0; c < cells.size(); ++c) {
+        const std::string& h = t.header[c];
+        const bool is_index = c == 0;
+        if (!is_index && h != "energy_per_token_pj" && h != "latency_s" && h != "area_mm2") continue;
+        const char* b = cells[c].c_str();
+        char* end = nullptr;
+        errno = 0;
+        bool ok = !cells[c].empty();
+        if (is_index) ok = ok && std::strtoll(b, &end, 10) >= 0;
+        else ok = ok && std::isfinite(std::strtod(b, &end));
+        ok = ok && errno == 0 && end && *end == '\0';
+        if (!ok)
+          fail(file, "line " + std::to_string(ln) + ": " + h,
+               "\"" + cells[c] + "\" is not " + (is_index ? "a non-negative integer" : "a finite number"));
+      }
       t.rows.push_back(cells);
     }
   }

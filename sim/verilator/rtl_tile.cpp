@@ -37,6 +37,7 @@ void run_model(const TileShape& s, const GemmRunOptions& opt, uint64_t limit, co
   detail::TileDriver<M> d(s, opt);
   d.set_limit(limit);
   d.run(jobs, x, w, T, K, N, acc, r);
+  d.finish_wave();
 }
 
 template <class M>

@@ -10,6 +10,12 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "sim/verilator/checked_vcd_file.h"
 #include "sim/verilator/port_bits.h"
 #include "src/util/error.h"
 #include "sim/verilator/rtl_tile.h"
@@ -40,14 +46,36 @@ class TileDriver {
     ctx_->traceEverOn(!opt.wave_path.empty());
     m_ = std::make_unique<M>(ctx_.get(), "tile");
     if (!opt.wave_path.empty()) {
-      vcd_ = std::make_unique<VerilatedVcdC>();
+      // Written under a temporary name and renamed by finish_wave(): no partial VCD remains.
+      wave_path_ = opt.wave_path;
+      wave_tmp_ = wave_path_ + ".tmp." + std::to_string(::getpid());
+      vcd_file_ = std::make_unique<CheckedVcdFile>();
+      vcd_ = std::make_unique<VerilatedVcdC>(vcd_file_.get());
       m_->trace(vcd_.get(), 99);
-      vcd_->open(opt.wave_path.c_str());
+      vcd_->open(wave_tmp_.c_str());
+      if (!vcd_->isOpen())
+        fail(wave_path_, "wave", std::string("cannot write the waveform: ") + std::strerror(vcd_file_->error()));
     }
   }
   ~TileDriver() {
-    if (vcd_) vcd_->close();
+    if (vcd_) {  // not finished (an error on the way): drop the partial file
+      vcd_->close();
+      std::remove(wave_tmp_.c_str());
+    }
     m_->final();
+  }
+
+  // Closes the waveform and moves it into place; a failed write is an Error naming the file.
+  void finish_wave() {
+    if (!vcd_) return;
+    vcd_->close();
+    vcd_.reset();
+    const int err = vcd_file_->error();
+    if (err || std::rename(wave_tmp_.c_str(), wave_path_.c_str()) != 0) {
+      const int e = err ? err : errno;
+      std::remove(wave_tmp_.c_str());
+      fail(wave_path_, "wave", std::string("writing the waveform failed: ") + std::strerror(e));
+    }
   }
 
   // Runs the jobs; x [T, K], w [N, K]; adds each job's outputs into acc [T, N] (wrapping).
@@ -211,7 +239,9 @@ class TileDriver {
   uint64_t limit_ = ~uint64_t(0);
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<M> m_;
+  std::unique_ptr<CheckedVcdFile> vcd_file_;  // outlives vcd_ (declared first)
   std::unique_ptr<VerilatedVcdC> vcd_;
+  std::string wave_path_, wave_tmp_;
 };
 
 }  // namespace abacus::rtl::detail

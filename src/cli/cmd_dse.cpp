@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/cli/sim_workload_options.h"
 #include "src/cli/dse_quality.h"
@@ -39,6 +40,7 @@ int run(int argc, char** argv) {
   std::string quality_ckpt;
   int64_t quality_windows = 8, quality_seq = 0;
   int64_t tokens = 128, batch = 1, kv_len = 512;
+  bool allow_large = false, force = false;
   po::options_description opts("abacus dse: sweep accelerator configurations, mark the Pareto front");
   opts.add_options()("help,h", "show this help")
       ("trace", po::value(&trace_path), "trace.safetensors (abacus trace) instead of --model: its layer shapes, token count and measured zero-weight fraction")
@@ -53,6 +55,8 @@ int run(int argc, char** argv) {
       ("fidelity", po::value(&fidelity)->default_value(fidelity), "analytic | systemc")
       ("shard", po::value(&shard)->default_value(shard), "I/N: evaluate points with index % N == I")
       ("merge", po::value(&merge)->multitoken(), "merge these shard CSVs into --out")
+      ("allow-large", po::bool_switch(&allow_large), "evaluate more than 1,000,000 design points in this process")
+      ("force", po::bool_switch(&force), "allow --out to be one of the input files")
       ("quality", po::value(&quality_ckpt), "checkpoint: add val_loss, perplexity and ppl_delta (vs the software reference) columns, evaluated once per distinct arithmetic configuration, and put ppl_delta on the Pareto front")
       ("quality-windows", po::value(&quality_windows)->default_value(quality_windows), "--quality: validation windows (0 = all)")
       ("quality-seq", po::value(&quality_seq)->default_value(quality_seq), "--quality: window length (0 = the checkpoint's training seq)");
@@ -61,6 +65,11 @@ int run(int argc, char** argv) {
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
   if (out.empty()) fail("abacus dse", "--out", "is required");
+  {
+    std::vector<std::string> inputs = merge;
+    for (const std::string* p : {&space, &accel, &model, &trace_path}) inputs.push_back(*p);
+    cli::refuse_output_onto_input("--out", out, inputs, force);
+  }
   if (!merge.empty()) {
     std::vector<sim::DseTable> parts;
     for (const auto& f : merge) parts.push_back(sim::parse_dse_csv(io::read_file(f), f));
@@ -92,6 +101,12 @@ int run(int argc, char** argv) {
     quality->add_header(t.header);
   }
   const int64_t n = s.point_count();
+  constexpr int64_t kLargeSweep = 1000000;
+  const int64_t mine = n == INT64_MAX ? n : (n - shard_i + shard_n - 1) / shard_n;
+  if (mine > kLargeSweep && !allow_large)
+    fail(space, "", (n == INT64_MAX ? std::string("more than 9.2e18") : std::to_string(n)) + " design points (" +
+                        (n == INT64_MAX ? std::string("overflow") : std::to_string(mine)) +
+                        " in this shard) exceed " + std::to_string(kLargeSweep) + "; shard it or pass --allow-large");
   const auto start = std::chrono::steady_clock::now();
   auto last = start;
   for (int64_t i = shard_i; i < n; i += shard_n) {

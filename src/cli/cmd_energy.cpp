@@ -7,9 +7,11 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/cli/command.h"
 #include "src/cli/energy_on_accel.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/util/error.h"
 
@@ -112,6 +114,7 @@ int run(int argc, char** argv) {
       ("sram-kib", po::value<double>()->default_value(256), "on-chip buffer size (sets SRAM access energy)")
       ("weight-bits", po::value<double>()->default_value(2), "stored bits per ternary weight (2 packed, 1.58 ideal)")
       ("json", po::value<std::string>(), "write the per-token result as JSON")
+      ("force", "allow --json/--csv to be one of the input files")
       ("list", "list technology nodes and reference models")
       ("accel", po::value<std::string>(), "with --config MODEL: energy per token on this accelerator configuration (sim/configs/*.json), by the simulator's accounting (equals abacus sim)")
       ("batch", po::value<long long>()->default_value(1), "with --accel and --phase decode: sequences decoded together");
@@ -120,6 +123,22 @@ int run(int argc, char** argv) {
 #ifndef ABACUS_ENERGY_AVAILABLE
   abacus::fail("", "energy", "this build has no energy library");
 #else
+  {  // numbers and output paths, before any work
+    namespace cli = abacus::cli;
+    cli::check_range<long long>("--tokens", vm["tokens"].as<long long>(), 1, 1ll << 40);
+    const int acc = vm["acc-bits"].as<int>();
+    if (acc != 16 && acc != 32) abacus::fail("", "--acc-bits", "must be 16 or 32, got " + std::to_string(acc));
+    cli::check_range<double>("--sram-kib", vm["sram-kib"].as<double>(), 1.0 / 1024, double(1 << 24));
+    cli::check_range<double>("--weight-bits", vm["weight-bits"].as<double>(), 1.0, 16.0);
+    if (vm.count("zero-fraction")) cli::check_range<double>("--zero-fraction", vm["zero-fraction"].as<double>(), 0.0, 1.0);
+    std::vector<std::string> inputs;
+    for (const char* k : {"config", "trace", "node"})
+      if (vm.count(k)) inputs.push_back(vm[k].as<std::string>());
+    if (vm.count("checkpoint"))
+      for (const char* f : {"/config.json", "/model.safetensors"}) inputs.push_back(vm["checkpoint"].as<std::string>() + f);
+    for (const char* k : {"json", "csv"})
+      if (vm.count(k)) cli::refuse_output_onto_input(k, vm[k].as<std::string>(), inputs, vm.count("force") > 0);
+  }
   if (vm.count("list")) {
     std::printf("technology nodes (%s):", tech_dir().c_str());
     for (const auto& n : TechTable::available_nodes()) std::printf(" %s", n.c_str());

@@ -8,6 +8,7 @@
 
 #include "src/cli/accel_option.h"
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/data/corpus.h"
 #include "src/data/token_shard.h"
@@ -53,6 +54,10 @@ int run(int argc, char** argv) {
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory is required");
+  abacus::cli::check_range<int64_t>("--seq", seq, 0, 1 << 24);
+  abacus::cli::check_range<int64_t>("--batch", batch, 1, 1 << 20);
+  abacus::cli::check_range<int64_t>("--max-windows", max_windows, 0, int64_t(1) << 40);
+  abacus::cli::check_range<int>("--threads", threads, 0, 4096);
   if (!accel_path.empty()) abacus::accel::ArithConfig::load(accel_path);  // a bad config fails before any work
   if (threads > 0) {
     abacus::tensor::set_num_threads(threads);
@@ -78,6 +83,8 @@ int run(int argc, char** argv) {
     val = abacus::data::read_token_shard(vb);
     source = vb;
   }
+  if (val.size() < 2)
+    abacus::fail(source, "", "holds " + std::to_string(val.size()) + " validation tokens; at least 2 are needed to score one");
   abacus::eval::LossResult r;
   std::unique_ptr<abacus::device::Backend> gpu;
   if (abacus::select_device(device) == abacus::Device::cuda) gpu = abacus::device::make_cuda_backend();

@@ -15,6 +15,7 @@
 #include "src/cli/command.h"
 #include "src/cli/inference_source.h"
 #include "src/cli/token_ids.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/device/device_inference.h"
@@ -55,6 +56,9 @@ int run(int argc, char** argv) {
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, desc, vm)) return 0;
   if (ckpt.empty() && hf.empty()) abacus::fail("", "--checkpoint", "a checkpoint directory (or --hf folder) is required");
+  abacus::cli::check_range<int64_t>("--max-tokens", max_tokens, 0, 1 << 24);
+  abacus::cli::check_range<double>("--temperature", temperature, 0.0, 1e4);
+  abacus::cli::check_range<int64_t>("--top-k", top_k, 0, 1 << 24);
   const abacus::cli::InferenceSource src = abacus::cli::open_inference_source(ckpt, hf);
   const abacus::ModelConfig& config = src.config;
   std::optional<abacus::data::Tokenizer> tok;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "src/cli/command.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/cli/sim_cosim.h"
 #include "src/cli/sim_workload_options.h"
@@ -47,11 +48,14 @@ int run(int argc, char** argv) {
       ("wave", po::value(&wave), "cosim: write the RTL tile's port signals as a VCD waveform (large: data buses every cycle)")
       ("fidelity", po::value(&fidelity)->default_value(fidelity),
        "analytic | systemc | cosim (with --trace: the SystemC model with the Verilated RTL tile as its tile, "
-       "checked against the SystemC tile model and the trace)");
+       "checked against the SystemC tile model and the trace)")
+      ("force", po::bool_switch(), "allow --json/--wave to be one of the input files");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm)) return 0;
 #ifdef ABACUS_SIM_AVAILABLE
   using namespace abacus;
+  cli::refuse_output_onto_input("--json", json, {accel, model, trace_path}, vm["force"].as<bool>());
+  cli::refuse_output_onto_input("--wave", wave, {accel, model, trace_path}, vm["force"].as<bool>());
   const sim::AccelConfig c = accel.empty() ? sim::AccelConfig{} : sim::AccelConfig::load(accel);
   const cli::SimWorkloadOptions wo{model, trace_path, phase, fidelity, tokens, batch, kv_len};
   if (fidelity == "cosim") {

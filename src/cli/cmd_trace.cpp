@@ -15,6 +15,7 @@
 #include "src/cli/command.h"
 #include "src/cli/inference_source.h"
 #include "src/cli/token_ids.h"
+#include "src/cli/option_checks.h"
 #include "src/cli/options.h"
 #include "src/data/tokenizer.h"
 #include "src/device/device_inference.h"
@@ -58,14 +59,21 @@ int run(int argc, char** argv) {
       ("layers", po::value(&layers), "record only these layers, e.g. 0,14,29 or 0-3 (default: all)")
       ("max-tokens", po::value(&max_tokens)->default_value(0), "record only the first M token rows of every call (0: all)")
       ("accel", po::value(&accel_path), abacus::cli::kAccelHelp)
-      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: the GPU's integer inference, W2A8 decode)");
+      ("device", po::value(&device)->default_value("cpu"), "cpu | cuda | auto (cuda: the GPU's integer inference, W2A8 decode)")
+      ("force", po::bool_switch(), "allow --out to be one of the input files");
   po::variables_map vm;
   if (!abacus::cli::parse_options(argc, argv, opts, vm,
                                   "The trace format is described in README.md (formats) and src/trace/trace.h.\n"))
     return 0;
   if (vm.count("prompt") == vm.count("tokens")) abacus::fail("", "--prompt/--tokens", "give exactly one of them");
-  if (decode_steps < 0) abacus::fail("", "--decode-steps", "must be >= 0");
+  abacus::cli::check_range<int64_t>("--decode-steps", decode_steps, 0, 1 << 24);
+  abacus::cli::check_positive("--max-mib", max_mib);
   if (max_tokens < 0) abacus::fail("", "--max-tokens", "must be >= 0 (0 records every token row)");
+  abacus::cli::check_output_folder("--out", out);
+  abacus::cli::refuse_output_onto_input(
+      "--out", out,
+      {checkpoint + "/model.safetensors", checkpoint + "/config.json", checkpoint + "/tokenizer.model", tokens_file},
+      vm["force"].as<bool>());
 
   const abacus::cli::InferenceSource m = abacus::cli::open_inference_source(checkpoint, hf);
   if (!m.config.is_bitnet())

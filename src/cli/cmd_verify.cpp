@@ -141,6 +141,7 @@ int verify_trace(const rtl::RtlTile& tile, const std::string& path, uint64_t see
   std::map<std::string, LayerSummary> by_proj;  // per projection kind, over all blocks and steps
   std::vector<std::string> order;
   LayerSummary total;
+  std::string first_bad;  // the first failing record, named in the verdict
   for (const trace::TraceRecord& rec : tf.records()) {
     rtl::GemmRunOptions opt;
     opt.backpressure = backpressure;
@@ -149,6 +150,10 @@ int verify_trace(const rtl::RtlTile& tile, const std::string& path, uint64_t see
                                              total.mismatches == 0 && !wave.empty() ? wave : "");
     int64_t trace_bad = 0;  // the RTL against the accumulators the model itself recorded
     for (int64_t i = 0; i < rec.T * rec.N; ++i) trace_bad += r.run.acc[size_t(i)] != rec.acc[i];
+    if ((r.mismatches > 0 || trace_bad > 0) && first_bad.empty()) first_bad = rec.name;
+    if (trace_bad > 0)
+      std::printf("MISMATCH %s: record %s: %lld accumulators differ from the trace's acc\n", path.c_str(),
+                  rec.name.c_str(), (long long)trace_bad);
     if (r.mismatches > 0)
       std::printf("MISMATCH %s: %lld accumulators, first %s expected %d got %d\n", rec.name.c_str(),
                   (long long)r.mismatches, index_name(r.first_index, rec.N).c_str(), r.first_expected, r.first_got);
@@ -174,7 +179,8 @@ int verify_trace(const rtl::RtlTile& tile, const std::string& path, uint64_t see
   for (const std::string& p : order) row(p, by_proj[p]);
   row("total", total);
   const bool ok = total.mismatches == 0 && total.trace_mismatches == 0;
-  std::printf("%s\n", ok ? "PASS" : "FAIL");
+  if (ok) std::printf("PASS\n");
+  else std::printf("FAIL %s: first failing record %s\n", path.c_str(), first_bad.c_str());
   return ok ? 0 : 1;
 }
 #endif

@@ -7,6 +7,7 @@
 #include <boost/program_options/errors.hpp>
 
 #include "src/cli/command.h"
+#include "src/io/safetensors.h"
 #include "src/util/error.h"
 
 namespace abacus::cli {
@@ -25,7 +26,9 @@ void print_usage() {
   std::sort(cmds.begin(), cmds.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   std::printf(
       "abacus: a workbench for 1-bit and ternary LLM hardware/software co-design\n\n"
-      "usage: abacus <command> [options]   (abacus <command> --help for its options)\n\ncommands:\n");
+      "usage: abacus <command> [options]   (abacus <command> --help for its options)\n\n"
+      "  --no-verify  (any command) skip the CRC32C check of safetensors data on load (faster;\n"
+      "               header and structure are still checked)\n\ncommands:\n");
   for (const auto& c : cmds) {
     if (c.missing)
       std::printf("  %-10s (not in this build: no %s) %s\n", c.name, c.missing, c.summary);
@@ -45,6 +48,20 @@ int main(int argc, char** argv) {
   if (!std::strcmp(argv[1], "--version")) {
     std::printf("abacus 0.1.0\n");
     return 0;
+  }
+  // --no-verify is global: taken out here so every command accepts it.
+  {
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+      if (!std::strcmp(argv[i], "--no-verify")) abacus::io::set_verify_checksums(false);
+      else argv[kept++] = argv[i];
+    }
+    argc = kept;
+    argv[argc] = nullptr;
+  }
+  if (argc < 2) {
+    print_usage();
+    return 2;
   }
   const std::string name = argv[1];
   for (const auto& c : abacus::cli::command_registry()) {

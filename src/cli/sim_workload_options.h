@@ -28,6 +28,9 @@ inline sim::Workload load_sim_workload(const std::string& command, const SimWork
   if (o.phase != "prefill" && o.phase != "decode") fail(command, "--phase", "must be prefill or decode");
   if ((" | " + fidelities + " | ").find(" | " + o.fidelity + " | ") == std::string::npos)
     fail(command, "--fidelity", "must be one of " + fidelities + ", got \"" + o.fidelity + "\"");
+  if (o.tokens < 1 || o.tokens > (int64_t(1) << 24)) fail(command, "--tokens", "must be in [1, 2^24]");
+  if (o.batch < 1 || o.batch > (int64_t(1) << 20)) fail(command, "--batch", "must be in [1, 2^20]");
+  if (o.kv_len < 0 || o.kv_len > (int64_t(1) << 24)) fail(command, "--kv-len", "must be in [0, 2^24]");
   sim::Workload w;
   if (!o.trace_path.empty()) {  // the traced run (all its steps), instead of --phase/--tokens
     const trace::TraceFile tf = trace::TraceFile::open(o.trace_path);

@@ -1,11 +1,37 @@
 #include "src/io/json_fields.h"
 
+#include <cctype>
 #include <cmath>
 #include <sstream>
 
 #include "src/io/atomic_file.h"
 
 namespace abacus::io {
+
+namespace {
+
+// The object key owning the first occurrence of the number literal `num` in `text` (the
+// parser reports an overflowing number without its position), or "" when not found.
+std::string key_of_number(const std::string& text, const std::string& num) {
+  auto is_num_char = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; };
+  for (std::size_t at = text.find(num); at != std::string::npos; at = text.find(num, at + 1)) {
+    if ((at > 0 && is_num_char(text[at - 1])) || (at + num.size() < text.size() && is_num_char(text[at + num.size()])))
+      continue;
+    std::size_t i = at;
+    while (i > 0 && std::isspace(static_cast<unsigned char>(text[i - 1]))) --i;
+    if (i == 0 || text[i - 1] != ':') return "";  // an array element: no key of its own
+    --i;
+    while (i > 0 && std::isspace(static_cast<unsigned char>(text[i - 1]))) --i;
+    if (i == 0 || text[i - 1] != '"') return "";
+    const std::size_t end = i - 1;
+    std::size_t begin = end;
+    while (begin > 0 && !(text[begin - 1] == '"' && (begin < 2 || text[begin - 2] != '\\'))) --begin;
+    return text.substr(begin, end - begin);
+  }
+  return "";
+}
+
+}  // namespace
 
 Json parse_json(const std::string& text, const std::string& file) {
   try {
@@ -14,6 +40,15 @@ Json parse_json(const std::string& text, const std::string& file) {
     std::ostringstream m;
     m << "not valid JSON (at byte " << e.byte << ")";
     fail(file, "", m.str());
+  } catch (const Json::out_of_range& e) {
+    // "number overflow parsing '1e405'": a literal outside the double range.
+    const std::string what = e.what();
+    const std::size_t q1 = what.find('\''), q2 = what.rfind('\'');
+    const std::string num = q1 != std::string::npos && q2 > q1 ? what.substr(q1 + 1, q2 - q1 - 1) : "";
+    fail(file, num.empty() ? "" : key_of_number(text, num),
+         "number " + (num.empty() ? std::string("literal") : num) + " is outside the range of a double");
+  } catch (const Json::exception& e) {
+    fail(file, "", std::string("not valid JSON: ") + e.what());
   }
 }
 
@@ -39,6 +74,16 @@ long long JsonFields::get_int_or(const std::string& key, long long fallback, lon
 double JsonFields::get_positive(const std::string& key) {
   double v = get<double>(key);
   if (!(v > 0) || !std::isfinite(v)) error(key, "must be a positive finite number");
+  return v;
+}
+
+double JsonFields::get_double_in(const std::string& key, double lo, double hi) {
+  const double v = get<double>(key);
+  if (!std::isfinite(v) || v < lo || v > hi) {
+    std::ostringstream m;
+    m << "value " << v << " out of range [" << lo << ", " << hi << "]";
+    error(key, m.str());
+  }
   return v;
 }
 

@@ -13,7 +13,8 @@ namespace abacus::io {
 
 using Json = nlohmann::json;
 
-// Parses JSON text; a syntax error names the file and the byte offset.
+// Parses JSON text; a syntax error names the file and the byte offset, a number outside the
+// double range names the field it belongs to.
 Json parse_json(const std::string& text, const std::string& file);
 // Reads and parses a JSON file.
 Json load_json_file(const std::string& path);
@@ -40,6 +41,8 @@ class JsonFields {
   long long get_int_or(const std::string& key, long long fallback, long long lo, long long hi);
   // Number > lo (exclusive) and <= hi.
   double get_positive(const std::string& key);
+  // Finite number in [lo, hi].
+  double get_double_in(const std::string& key, double lo, double hi);
   // One of `allowed`.
   std::string get_enum(const std::string& key, const std::vector<std::string>& allowed);
   std::string get_enum_or(const std::string& key, const std::string& fallback,

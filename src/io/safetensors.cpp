@@ -5,11 +5,13 @@
 #include <cstring>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/io/atomic_file.h"
+#include "src/io/crc32c.h"
 #include "src/util/error.h"
 
 namespace abacus::io {
@@ -26,12 +28,32 @@ constexpr DTypeRow kDTypes[] = {{DType::F32, "F32", 4}, {DType::F16, "F16", 2}, 
                                 {DType::I8, "I8", 1},   {DType::U8, "U8", 1},   {DType::I32, "I32", 4},
                                 {DType::I64, "I64", 8}};
 
+constexpr const char* kHeaderCrcKey = "crc32c";
+const std::string kTensorCrcPrefix = "crc32c:";
+// The header checksum's value as it appears in the header text written by abacus.
+constexpr const char* kHeaderCrcPattern = "\"crc32c\":\"";
+bool g_verify = true;
+
+// Position of the header checksum's 8 hex digits in the raw header text, or npos.
+std::size_t header_crc_pos(std::string_view header) {
+  const std::size_t at = header.find(kHeaderCrcPattern);
+  return at == std::string_view::npos ? at : at + std::strlen(kHeaderCrcPattern);
+}
+
+uint32_t header_crc(std::string header, std::size_t pos) {
+  header.replace(pos, 8, "00000000");
+  return crc32c(header.data(), header.size());
+}
+
 std::string shape_str(const std::vector<int64_t>& s) {
   std::string r = "[";
   for (std::size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
   return r + "]";
 }
 }  // namespace
+
+void set_verify_checksums(bool on) { g_verify = on; }
+bool verify_checksums() { return g_verify; }
 
 std::size_t dtype_size(DType t) {
   for (const auto& r : kDTypes)
@@ -69,6 +91,7 @@ SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&& o) noexcept {
     map_ = o.map_;
     map_len_ = o.map_len_;
     base_ = o.base_;
+    checksummed_ = o.checksummed_;
     o.map_ = nullptr;
     o.map_len_ = 0;
     o.base_ = nullptr;
@@ -177,6 +200,46 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
     if (!furthest || b.end > furthest->end) furthest = &b;
   }
   for (std::size_t i = 0; i < f.tensors_.size(); ++i) f.index_[f.tensors_[i].name] = i;
+
+  // Checksums: any abacus checksum key means the file claims full coverage, so a single
+  // flipped bit that renames one key cannot make a file look unchecksummed.
+  for (const auto& [k, v] : f.metadata_)
+    if (k == kHeaderCrcKey || k.rfind(kTensorCrcPrefix, 0) == 0) f.checksummed_ = true;
+  if (f.checksummed_) {
+    const auto hit = f.metadata_.find(kHeaderCrcKey);
+    if (hit == f.metadata_.end())
+      fail(path, "__metadata__.crc32c", "header checksum missing while tensor checksums are present (corrupt header)");
+    const std::string_view header(reinterpret_cast<const char*>(bytes + 8), hlen);
+    const std::size_t pos = header_crc_pos(header);
+    uint32_t stored = 0;
+    if (pos == std::string_view::npos || pos + 8 > header.size() ||
+        !parse_crc32c_hex(std::string(header.substr(pos, 8)), &stored) || header.substr(pos, 8) != hit->second)
+      fail(path, "__metadata__.crc32c", "header checksum is not 8 hex digits in the expected place (corrupt header)");
+    const uint32_t got = header_crc(std::string(header), pos);
+    if (got != stored)
+      fail(path, "header", "checksum mismatch (stored " + hit->second + ", computed " + crc32c_hex(got) +
+                               "): the header is corrupt");
+    for (const auto& [k, v] : f.metadata_)
+      if (k.rfind(kTensorCrcPrefix, 0) == 0 && !f.find(k.substr(kTensorCrcPrefix.size())))
+        fail(path, "__metadata__." + k, "checksum for a tensor that is not in the file (corrupt header)");
+    // abacus writes tensors back to back: every data byte belongs to exactly one tensor.
+    uint64_t covered = 0;
+    for (const auto& t : f.tensors_) covered += t.nbytes();
+    if (covered != data_len)
+      fail(path, "data", "tensors cover " + std::to_string(covered) + " of the " + std::to_string(data_len) +
+                             " data bytes (truncated or padded file)");
+    for (const auto& t : f.tensors_) {
+      const auto it = f.metadata_.find(kTensorCrcPrefix + t.name);
+      if (it == f.metadata_.end()) fail(path, "tensor '" + t.name + "'", "checksum missing (corrupt header)");
+      if (!parse_crc32c_hex(it->second, &stored))
+        fail(path, "__metadata__." + it->first, "checksum must be 8 lowercase hex digits, got '" + it->second + "'");
+      if (!g_verify) continue;
+      const uint32_t c = crc32c(f.base_ + t.begin, t.nbytes());
+      if (c != stored)
+        fail(path, "tensor '" + t.name + "'", "checksum mismatch (stored " + it->second + ", computed " +
+                                                  crc32c_hex(c) + "): the tensor data is corrupt");
+    }
+  }
   return f;
 }
 
@@ -252,11 +315,12 @@ std::size_t SafetensorsWriter::size_estimate() const {
 
 void SafetensorsWriter::write(const std::string& path) const {
   nlohmann::ordered_json h;
-  if (!metadata_.empty()) {
-    nlohmann::ordered_json m = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : metadata_) m[k] = v;
-    h["__metadata__"] = m;
-  }
+  nlohmann::ordered_json m = nlohmann::ordered_json::object();
+  m[kHeaderCrcKey] = "00000000";  // placeholder, filled in below
+  for (const auto& [k, v] : metadata_)
+    if (k != kHeaderCrcKey && k.rfind(kTensorCrcPrefix, 0) != 0) m[k] = v;
+  for (const auto& e : entries_) m[kTensorCrcPrefix + e.name] = crc32c_hex(crc32c(e.bytes.data(), e.bytes.size()));
+  h["__metadata__"] = m;
   uint64_t off = 0;
   for (const auto& e : entries_) {
     h[e.name] = {{"dtype", dtype_name(e.dtype)}, {"shape", e.shape}, {"data_offsets", {off, off + e.bytes.size()}}};
@@ -264,6 +328,8 @@ void SafetensorsWriter::write(const std::string& path) const {
   }
   std::string header = h.dump();
   header.append((8 - (8 + header.size()) % 8) % 8, ' ');  // data section starts 8-byte aligned
+  const std::size_t pos = header_crc_pos(header);
+  header.replace(pos, 8, crc32c_hex(header_crc(header, pos)));
   uint8_t len[8];
   for (int i = 0; i < 8; ++i) len[i] = uint8_t(uint64_t(header.size()) >> (8 * i));
   AtomicFile f(path);

@@ -2,6 +2,12 @@
 // {"name": {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {str: str}},
 // then the raw little-endian tensor bytes. Reading memory-maps the file and validates
 // everything before any tensor is touched; errors name the file and the tensor.
+//
+// Integrity: abacus's writer stores a CRC32C of every tensor's bytes in __metadata__ as
+// "crc32c:<tensor>" and one of the header itself as "crc32c" (computed with its own 8 hex
+// digits set to '0'). The reader verifies them by default (set_verify_checksums(false), the
+// CLI's --no-verify, skips the data pass); files from other tools without these keys load as
+// before.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +33,10 @@ struct TensorInfo {
   uint64_t nbytes() const { return end - begin; }
 };
 
+// Process-wide switch for checksum verification on open (default on).
+void set_verify_checksums(bool on);
+bool verify_checksums();
+
 class SafetensorsFile {
  public:
   // Opens, maps and validates `path`: header length vs file size, well-formed JSON, known
@@ -39,6 +49,8 @@ class SafetensorsFile {
 
   const std::string& path() const { return path_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  // True when the file carries abacus checksums (verified on open unless switched off).
+  bool checksummed() const { return checksummed_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }  // sorted by offset
   const TensorInfo* find(const std::string& name) const;
   // Like find, but a missing tensor is an Error naming the file and the tensor.
@@ -58,6 +70,7 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
   std::vector<TensorInfo> tensors_;
   std::map<std::string, std::size_t> index_;
+  bool checksummed_ = false;
   void* map_ = nullptr;
   std::size_t map_len_ = 0;
   const uint8_t* base_ = nullptr;  // start of the data section
@@ -71,7 +84,7 @@ class SafetensorsWriter {
            std::size_t nbytes);
   void add_f32(const std::string& name, const std::vector<int64_t>& shape, const float* data);
   // Writes atomically (temporary file + rename). Tensors are laid out in insertion order,
-  // 8-byte aligned data section.
+  // 8-byte aligned data section, with the CRC32C keys described above added to __metadata__.
   void write(const std::string& path) const;
   std::size_t size_estimate() const;
 

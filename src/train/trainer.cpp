@@ -22,6 +22,7 @@
 #include "src/tensor/rng.h"
 #include "src/train/adamw.h"
 #include "src/train/checkpoint.h"
+#include "src/train/memory_estimate.h"
 #include "src/train/schedule.h"
 #include "src/util/device.h"
 #include "src/util/error.h"
@@ -94,15 +95,14 @@ TrainResult run_training(const TrainOptions& options) {
     tensor::set_num_threads(opt.threads);
   }
   const fs::path out(opt.out_dir);
-  const std::string trainer_json = (out / "trainer.json").string();
-  const bool resuming = opt.resume && fs::exists(trainer_json);
+  const bool resuming = opt.resume && run_has_checkpoint(opt.out_dir);
   if (opt.resume && !resuming && !opt.quiet)
     std::printf("no checkpoint in %s; starting from scratch\n", opt.out_dir.c_str());
 
   // Configuration: the run directory's on resume, else --config.
   ModelConfig config;
   if (resuming) {
-    config = ModelConfig::load((out / "config.json").string());
+    config = ModelConfig::load(resume_config_path(opt.out_dir));
     if (!opt.config_path.empty()) {
       const ModelConfig given = ModelConfig::load(opt.config_path);
       if (given.to_json_text() != config.to_json_text())
@@ -112,6 +112,7 @@ TrainResult run_training(const TrainOptions& options) {
     if (opt.config_path.empty()) fail("", "--config", "a model configuration is required");
     config = ModelConfig::load(opt.config_path);
   }
+  check_training_fits(config, opt.batch, opt.seq, resuming ? resume_config_path(opt.out_dir) : opt.config_path);
   fs::create_directories(out);
 
   // Tokenizer and token shards.
@@ -170,22 +171,27 @@ TrainResult run_training(const TrainOptions& options) {
   data::BatchLoader loader(train_tokens, opt.batch, opt.seq);
   Metrics metrics{(out / "metrics.csv").string(), {}};
   if (resuming) {
-    st = load_trainer_state(trainer_json);
+    const ResumedCheckpoint rc = load_latest_checkpoint(opt.out_dir, config, m.params(), adam);
+    for (const std::string& why : rc.skipped) std::fprintf(stderr, "warning: skipped checkpoint %s\n", why.c_str());
+    st = rc.state;
     if (st.batch != opt.batch || st.seq != opt.seq)
-      fail(trainer_json, "batch/seq", "resume needs the same --batch and --seq as the run (" +
+      fail(rc.dir + "/trainer.json", "batch/seq", "resume needs the same --batch and --seq as the run (" +
                                           std::to_string(st.batch) + ", " + std::to_string(st.seq) + ")");
+    if (st.step > opt.steps)
+      fail(rc.dir + "/trainer.json", "step", "the run is at step " + std::to_string(st.step) + ", beyond --steps " +
+                                                 std::to_string(opt.steps));
     st.total_steps = opt.steps;
-    const std::vector<float> w = load_model_weights((out / "model.safetensors").string(), config);
-    std::copy(w.begin(), w.end(), m.params());
-    load_optimizer((out / "optimizer.safetensors").string(), layout, adam);
     rng = tensor::Rng::from_string(st.rng);
     loader.set_state(st.data_position, st.data_epoch);
     metrics.load_until(st.step);
-    if (!opt.quiet) std::printf("resumed %s at step %lld\n", opt.out_dir.c_str(), (long long)st.step);
+    if (!opt.quiet) std::printf("resumed %s from %s (step %lld)\n", opt.out_dir.c_str(), rc.dir.c_str(), (long long)st.step);
   } else {
     m.init_weights(rng.next_u64());
     st.rng = rng.to_string();
-    if (root) fs::remove(metrics.path);
+    if (root) {
+      fs::remove(metrics.path);
+      remove_checkpoint_generations(opt.out_dir);  // an old run's generations must not be resumed
+    }
   }
 
   Schedule sched;
@@ -228,12 +234,12 @@ TrainResult run_training(const TrainOptions& options) {
     st.data_position = loader.position();
     st.data_epoch = loader.epoch();
     st.rng = rng.to_string();
-    if (root) save_checkpoint(opt.out_dir, config, m.params(), &adam, &st);
+    if (root) save_checkpoint_generation(opt.out_dir, config, m.params(), adam, st, opt.keep_checkpoints);
   };
   while (st.step < end_step) {
     loader.next(in.data(), tg.data());
     const double loss = grad_step.run(m, in.data(), tg.data());  // forward + backward, all ranks
-    if (!std::isfinite(loss)) fail("", "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
+    if (!std::isfinite(loss)) fail(opt.out_dir, "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
     if (opt.clip > 0) clip_grad_norm(m.grads(), m.num_params(), opt.clip);
     const double lr = sched.lr_at(st.step);
     adam.step(m.params(), m.grads(), lr, sched.wd_at(st.step));

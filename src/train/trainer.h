@@ -32,6 +32,7 @@ struct TrainOptions {
   int64_t eval_windows = 128;
   int64_t checkpoint_every = 0;  // 0: at evaluations and at the end
   int64_t log_every = 10;
+  int64_t keep_checkpoints = 2;  // checkpoint generations kept (0 = all)
   int64_t stop_after = 0;   // > 0: stop after this step (checkpointed), as if interrupted
   bool quiet = false;
   // Data parallel (src/dist/data_parallel.h): sequences per micro-batch (0: batch / ranks)
