@@ -107,8 +107,9 @@ AccelConfig AccelConfig::from_json_text(const std::string& text, const std::stri
   if (c.dram_burst_bytes != 0 && c.dram_burst_bytes % c.dram_beat_bytes != 0)
     f.error("dram_burst_bytes", "must be 0 (one request per transfer) or a multiple of dram_beat_bytes (" +
                                     std::to_string(c.dram_beat_bytes) + ")");
-  c.kv_bits = int(f.get_int_or("kv_bits", c.kv_bits, 4, 16));
-  if (c.kv_bits != 16 && c.kv_bits != 8 && c.kv_bits != 4) f.error("kv_bits", "must be 16, 8 or 4");
+  c.kv_bits = int(f.get_int_or("kv_bits", c.kv_bits, 4, 32));
+  if (c.kv_bits != 32 && c.kv_bits != 16 && c.kv_bits != 8 && c.kv_bits != 4)
+    f.error("kv_bits", "must be 32 (fp32, the software reference), 16, 8 or 4");
   c.attn_unit_macs = int(f.get_int_or("attn_unit_macs", c.attn_unit_macs, 1, 1 << 20));
   c.lm_head_unit = f.get_enum_or("lm_head_unit", c.lm_head_unit, {"attn-unit", "tile"});
   if (f.has("clock_mhz")) c.clock_mhz = f.get_double_in("clock_mhz", 1, 1e5);  // 1 MHz .. 100 GHz
@@ -163,6 +164,7 @@ std::string AccelConfig::to_json_text() const {
                 {"ppu_lanes", ppu_lanes},
                 {"vector_lanes", vector_lanes}};
   arith.write_extra_fields(j);
+  j["kv_bits"] = kv_bits;  // one KV width in the file: the modelled hardware's (the core's default 32 is the fp32 reference)
   return j.dump(2) + "\n";
 }
 

@@ -281,7 +281,7 @@ void count_attn_traffic(const AccelConfig& c, const GemmPlan& p, SimCounters& s)
   // Operands are staged through the activation buffer on their way into the MAC array.
   s.act_buf_write_bytes += w + p.act_bytes;
   s.act_buf_read_bytes += w + p.act_bytes;
-  if (p.kv_operand && c.kv_bits == 16) s.attn_fp16_macs += p.macs; else s.attn_int8_macs += p.macs;
+  if (p.kv_operand && c.kv_bits >= 16) s.attn_fp16_macs += p.macs; else s.attn_int8_macs += p.macs;
   s.commands += 1;
 }
 

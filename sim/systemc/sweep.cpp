@@ -213,14 +213,17 @@ DseTable parse_dse_csv(const std::string& text, const std::string& file) {
       for (size_t c = 0; c < cells.size(); ++c) {
         const std::string& h = t.header[c];
         const bool is_index = c == 0;
-        if (!is_index && h != "energy_per_token_pj" && h != "latency_s" && h != "area_mm2") continue;
+        const bool is_quality = h == "ppl_delta";  // NaN when the quality run failed
+        if (!is_index && !is_quality && h != "energy_per_token_pj" && h != "latency_s" && h != "area_mm2") continue;
         const char* b = cells[c].c_str();
         char* end = nullptr;
         errno = 0;
         bool ok = !cells[c].empty();
         if (is_index) ok = ok && std::strtoll(b, &end, 10) >= 0;
+        else if (is_quality) ok = ok && !std::isinf(std::strtod(b, &end));
         else ok = ok && std::isfinite(std::strtod(b, &end));
-        ok = ok && errno == 0 && end && *end == '\0';
+        // The whole cell must be the number (a cell with a NUL byte parses as an empty C string).
+        ok = ok && errno == 0 && end && end != b && *end == '\0' && size_t(end - b) == cells[c].size();
         if (!ok)
           fail(file, "line " + std::to_string(ln) + ": " + h,
                "\"" + cells[c] + "\" is not " + (is_index ? "a non-negative integer" : "a finite number"));

@@ -230,7 +230,7 @@ struct Top : sc_core::sc_module {
     if (p.kv_operand) stats.dram_kv_read_bytes += w; else stats.dram_weight_bytes += w;
     stats.act_buf_write_bytes += w + p.act_bytes;
     stats.act_buf_read_bytes += w + p.act_bytes;
-    if (p.kv_operand && cfg->kv_bits == 16) stats.attn_fp16_macs += p.macs; else stats.attn_int8_macs += p.macs;
+    if (p.kv_operand && cfg->kv_bits >= 16) stats.attn_fp16_macs += p.macs; else stats.attn_int8_macs += p.macs;
     const int64_t t1 = now_cycles();
     dma.transfer(true, p.out_bytes, {});
     stats.writeback_cycles += now_cycles() - t1;

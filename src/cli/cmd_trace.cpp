@@ -141,15 +141,25 @@ int run(int argc, char** argv) {
   } model{cpu_model.get(), gpu_model.get()};
   const auto t_run = std::chrono::steady_clock::now();
   abacus::trace::TraceWriter writer(m.config, ids, sampling);
+  // Recording streams tensor data to a temporary file; a failed write there is this output's failure.
+  auto recorded = [&](auto&& step) -> std::vector<float> {
+    try {
+      return step();
+    } catch (const abacus::Error& e) {
+      abacus::fail(out, "", e.what());
+    }
+    return {};
+  };
   writer.begin_step(0, ids);
-  std::vector<float> logits = model.forward(ids.data(), int64_t(ids.size()), 0, &writer.observer());
+  std::vector<float> logits =
+      recorded([&] { return model.forward(ids.data(), int64_t(ids.size()), 0, &writer.observer()); });
   int64_t pos = int64_t(ids.size());
   const int64_t V = m.config.vocab_size;
   for (int64_t s = 1; s <= decode_steps; ++s) {
     const float* last = logits.data() + (logits.size() / std::size_t(V) - 1) * std::size_t(V);
     const int32_t next = int32_t(std::max_element(last, last + V) - last);
     writer.begin_step(pos, {next});
-    logits = model.forward(&next, 1, pos, &writer.observer());
+    logits = recorded([&] { return model.forward(&next, 1, pos, &writer.observer()); });
     ++pos;
     std::printf("\rtrace: decode step %lld/%lld", (long long)s, (long long)decode_steps);
     std::fflush(stdout);

@@ -99,14 +99,13 @@ train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& 
   if (opt.out_dir.empty()) fail("", "--out", "a run directory is required");
   if (opt.steps <= 0) fail("", "--steps", "must be positive");
   const fs::path out(opt.out_dir);
-  const std::string trainer_json = (out / "trainer.json").string();
-  const bool resuming = opt.resume && fs::exists(trainer_json);
+  const bool resuming = opt.resume && run_has_checkpoint(opt.out_dir);
   if (opt.resume && !resuming && !opt.quiet)
     std::printf("no checkpoint in %s; starting from scratch\n", opt.out_dir.c_str());
 
   ModelConfig config;
   if (resuming) {
-    config = ModelConfig::load((out / "config.json").string());
+    config = ModelConfig::load(resume_config_path(opt.out_dir));
     if (!opt.config_path.empty()) {
       const ModelConfig given = ModelConfig::load(opt.config_path);
       if (given.to_json_text() != config.to_json_text())
@@ -171,13 +170,13 @@ train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& 
   Metrics metrics{(out / "metrics.csv").string(), {}};
   std::vector<float> host_params(static_cast<size_t>(m.num_params()));
   if (resuming) {
-    st = load_trainer_state(trainer_json);
+    const ResumedCheckpoint ck = load_latest_checkpoint(opt.out_dir, config, host_params.data(), host_adam);
+    for (const std::string& why : ck.skipped) std::fprintf(stderr, "resume: skipped %s\n", why.c_str());
+    st = ck.state;
     if (st.batch != opt.batch || st.seq != opt.seq)
-      fail(trainer_json, "batch/seq", "resume needs the same --batch and --seq as the run (" +
+      fail(ck.dir + "/trainer.json", "batch/seq", "resume needs the same --batch and --seq as the run (" +
                                           std::to_string(st.batch) + ", " + std::to_string(st.seq) + ")");
     st.total_steps = opt.steps;
-    host_params = load_model_weights((out / "model.safetensors").string(), config);
-    load_optimizer((out / "optimizer.safetensors").string(), layout, host_adam);
     m.set_optimizer(host_adam.m().data(), host_adam.v().data(), host_adam.t());
     rng = tensor::Rng::from_string(st.rng);
     loader.set_state(st.data_position, st.data_epoch);
@@ -190,6 +189,7 @@ train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& 
     std::copy(init.params(), init.params() + m.num_params(), host_params.begin());
     st.rng = rng.to_string();
     fs::remove(metrics.path);
+    remove_checkpoint_generations(opt.out_dir);  // an old run's generations must not be resumed
   }
   m.set_params(host_params.data());
 
@@ -229,13 +229,13 @@ train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& 
     m.get_params(host_params.data());
     m.get_optimizer(host_adam.m().data(), host_adam.v().data());
     host_adam.set_t(m.optimizer_t());
-    save_checkpoint(opt.out_dir, config, host_params.data(), &host_adam, &st);
+    save_checkpoint_generation(opt.out_dir, config, host_params.data(), host_adam, st, opt.keep_checkpoints);
   };
   while (st.step < end_step) {
     loader.next(in.data(), tg.data());
     const double loss = m.forward(in.data(), tg.data(), opt.batch, opt.seq);
     if (!std::isfinite(loss))
-      fail("", "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
+      fail(opt.out_dir, "training", "loss became " + std::to_string(loss) + " at step " + std::to_string(st.step));
     m.zero_grad();
     m.backward();
     if (reduce_grads) reduce_grads(m.device_grads(), m.num_params());

@@ -361,7 +361,7 @@ void TraceWriter::put(const std::string& name, DType dtype, std::vector<int64_t>
   static const char zeros[8] = {};
   const std::size_t pad = (8 - data_bytes_ % 8) % 8;
   if ((pad && std::fwrite(zeros, 1, pad, data_) != pad) || (n && std::fwrite(data, 1, n, data_) != n))
-    fail("", "trace", std::string("writing the temporary tensor data failed: ") + std::strerror(errno));
+    fail("", "trace", std::string("tensor data write failed (temporary file): ") + std::strerror(errno));
   data_bytes_ += pad;
   entries_.push_back({name, dtype, std::move(shape), data_bytes_, data_bytes_ + n});
   data_bytes_ += n;

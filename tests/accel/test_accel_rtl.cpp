@@ -2,14 +2,15 @@
 // a 14-bit accumulator (ACC_W = 14, N_T = 4, K_T = 8; the harness tiles are all 32-bit, where
 // no GEMM the tile can hold overflows). The RTL adds each k-step's exact adder-tree sum into
 // the ACC_W-bit register, wrapping: the accel model's "wrap" with k_t = K_T must match every
-// output, including the ones that overflowed. (Saturation has no RTL mode on this branch; it
-// is checked against hand-worked cases in test_accel_arith.)
+// output, including the ones that overflowed; with ACC_SAT = 1 the RTL clamps after each
+// k-step add and must match the model's "saturate".
 #include <catch2/catch.hpp>
 #include <memory>
 #include <random>
 #include <vector>
 
 #include "Vacc14_ternary_4x8.h"
+#include "Vacc14s_ternary_4x8.h"
 #include "src/accel/accel_arith.h"
 #include "src/quant/int_gemm.h"
 #include "verilated.h"
@@ -22,10 +23,11 @@ constexpr int kNT = 4, kKT = 8, kAccW = 14;
 
 // One LOAD_W (KS k-steps of all N_T columns), one RUN of T tokens, then DRAIN; the
 // handshakes are sampled before each rising edge (rtl/README.md protocol).
+template <class Tile>
 std::vector<int32_t> run_tile(const std::vector<int8_t>& x, const std::vector<int8_t>& w, int T, int K) {
   const int KS = K / kKT;
   auto ctx = std::make_unique<VerilatedContext>();
-  auto m = std::make_unique<Vacc14_ternary_4x8>(ctx.get(), "tile");
+  auto m = std::make_unique<Tile>(ctx.get(), "tile");
   auto edge = [&] {
     m->clk = 1;
     m->eval();
@@ -87,12 +89,12 @@ std::vector<int32_t> run_tile(const std::vector<int8_t>& x, const std::vector<in
 
 }  // namespace
 
-TEST_CASE("accumulator wrap equals the RTL tile's ACC_W-bit accumulator", "[accel][rtl]") {
-  const int T = 5, K = 128, N = kNT;
+namespace {
+
+// Mostly large positive activations and columns of mostly +1 / mostly -1 weights, so the
+// running sums pass +-2^13 (the 14-bit range), some several times.
+void overflowing_operands(std::vector<int8_t>& x, std::vector<int8_t>& w, int K, int N) {
   std::mt19937 rng(7);
-  std::vector<int8_t> x(size_t(T * K)), w(size_t(N * K));
-  // Mostly large positive activations and columns of mostly +1 / mostly -1 weights, so the
-  // running sums pass +-2^13 (the 14-bit range) and wrap, some several times.
   for (auto& v : x) v = int8_t(80 + int(rng() % 48));  // 80..127
   for (int n = 0; n < N; ++n)
     for (int k = 0; k < K; ++k) {
@@ -100,18 +102,35 @@ TEST_CASE("accumulator wrap equals the RTL tile's ACC_W-bit accumulator", "[acce
       const int sign = n % 2 ? -1 : 1;
       w[size_t(n * K + k)] = int8_t(r < 8 ? sign : r < 9 ? 0 : -sign);
     }
-  const std::vector<int32_t> rtl = run_tile(x, w, T, K);
+}
+
+template <class Tile>
+void check_against_rtl(accel::Overflow mode) {
+  const int T = 5, K = 128, N = kNT;
+  std::vector<int8_t> x(size_t(T * K)), w(size_t(N * K));
+  overflowing_operands(x, w, K, N);
+  const std::vector<int32_t> rtl = run_tile<Tile>(x, w, T, K);
   REQUIRE(rtl.size() == size_t(T * N));
   accel::ArithConfig a;
   a.k_t = kKT;
   a.acc_bits = kAccW;
-  a.acc_overflow = accel::Overflow::wrap;
+  a.acc_overflow = mode;
   std::vector<int32_t> model(size_t(T * N)), exact(size_t(T * N));
   accel::accel_gemm(x.data(), w.data(), model.data(), T, K, N, a);
   quant::int8_gemm_ref(x.data(), w.data(), exact.data(), T, K, N);
   CHECK(rtl == model);
-  int wrapped = 0;
-  for (size_t i = 0; i < exact.size(); ++i) wrapped += exact[i] != model[i];
-  INFO("outputs whose exact sum left the 14-bit range: " << wrapped);
-  CHECK(wrapped >= 4);  // the comparison exercises overflow, not just in-range sums
+  int overflowed = 0;
+  for (size_t i = 0; i < exact.size(); ++i) overflowed += exact[i] != model[i];
+  INFO("outputs whose exact sum left the 14-bit range: " << overflowed);
+  CHECK(overflowed >= 4);  // the comparison exercises overflow, not just in-range sums
+}
+
+}  // namespace
+
+TEST_CASE("accumulator wrap equals the RTL tile's ACC_W-bit accumulator", "[accel][rtl]") {
+  check_against_rtl<Vacc14_ternary_4x8>(accel::Overflow::wrap);
+}
+
+TEST_CASE("accumulator saturate equals the RTL tile's saturating ACC_W-bit accumulator", "[accel][rtl]") {
+  check_against_rtl<Vacc14s_ternary_4x8>(accel::Overflow::saturate);
 }

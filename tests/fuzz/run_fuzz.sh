@@ -19,11 +19,12 @@ mkdir -p "$work/obj"
 work=$(cd "$work" && pwd)
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
        -I"$src" -DABACUS_SOURCE_DIR=\""$src"\" -DABACUS_ENERGY_TECH_DIR=\""$src/energy/tech"\"
-       -DABACUS_ENERGY_REFERENCE_DIR=\""$src/energy/reference_models"\")
+       -DABACUS_ENERGY_REFERENCE_DIR=\""$src/energy/reference_models"\"
+       -DABACUS_MEMORY_TECH_DIR=\""$src/energy/tech/memory"\")
 # The parsers and what they need; the archive lets each target link only its part.
 sources=$(cd "$src" && ls src/io/*.cpp src/model/config.cpp src/model/param_layout.cpp src/train/checkpoint.cpp \
   src/trace/trace.cpp src/trace/workload.cpp src/data/token_shard.cpp src/data/tokenizer.cpp src/tensor/parallel.cpp \
-  sim/accel_config.cpp sim/systemc/sweep.cpp sim/systemc/report.cpp energy/tech_table.cpp 2>/dev/null)
+  src/quant/packing.cpp src/trace/operand_stats.cpp src/accel/arith_config.cpp sim/accel_config.cpp sim/systemc/sweep.cpp sim/systemc/report.cpp energy/tech_table.cpp 2>/dev/null)
 build_one() {  # source -> object when the source or anything it includes (clang's -MMD list) is newer
   local s=$1 o=$work/obj/$(echo "$1" | tr / _).o
   local stale=0

@@ -296,7 +296,7 @@ TEST_CASE("bad DRAM, DMA, KV and unit fields are errors naming the file and fiel
                                                                               Catch::Contains("burst"));
   CHECK_THAT(msg(R"({"weight_buffer_kib": 0.01})"), Catch::Contains("weight_buffer_kib"));
   CHECK_THAT(msg(R"({"kv_bits": 5})"), Catch::Contains("kv_bits"));
-  CHECK_THAT(msg(R"({"kv_bits": 32})"), Catch::Contains("kv_bits"));
+  CHECK_THAT(msg(R"({"kv_bits": 12})"), Catch::Contains("kv_bits"));
   CHECK_THAT(msg(R"({"attn_unit_macs": 0})"), Catch::Contains("attn_unit_macs"));
   CHECK_THAT(msg(R"({"lm_head_unit": "gpu"})"), Catch::Contains("lm_head_unit"));
   CHECK_THAT(msg(R"({"memory": "ddr9"})"), Catch::Contains("ddr9"));

@@ -17,7 +17,9 @@ same() {  # same FILE_A FILE_B WHAT
   if ! cmp -s "$1" "$2"; then echo "FAIL: $3 differ: $1 $2"; exit 1; fi
   echo "ok: $3"
 }
-losses() { cut -d, -f1-5 "$1"; }  # metrics.csv without tokens_per_s (a timing)
+losses() { cut -d, -f1-5 "$1"; }
+# A run's file, looked up in its newest checkpoint generation (the optimizer state lives only there).
+gen() { echo "$(ls -d "$1"/checkpoints/step-[0-9]* | grep -v '\.tmp' | tail -1)/$2"; }  # metrics.csv without tokens_per_s (a timing)
 
 for quant in b1.58 fp; do
   cfg="$SRC/models/tiny-1m-$quant.json"
@@ -25,7 +27,7 @@ for quant in b1.58 fp; do
   "${MPI[@]}" "$ABACUS" train --config "$cfg" "${common[@]}" --out "$WORK/mpi-$quant" > "$WORK/mpi-$quant.log"
   grep -q "data parallel: 2 rank(s) (mpi)" "$WORK/mpi-$quant.log" || { cat "$WORK/mpi-$quant.log"; echo "FAIL: not 2 MPI ranks"; exit 1; }
   for f in model.safetensors optimizer.safetensors trainer.json; do
-    same "$WORK/single-$quant/$f" "$WORK/mpi-$quant/$f" "$quant $f (1 process vs mpirun -np 2)"
+    same "$(gen "$WORK/single-$quant" $f)" "$(gen "$WORK/mpi-$quant" $f)" "$quant $f (1 process vs mpirun -np 2)"
   done
   same <(losses "$WORK/single-$quant/metrics.csv") <(losses "$WORK/mpi-$quant/metrics.csv") "$quant losses"
 done
@@ -36,7 +38,7 @@ cfg="$SRC/models/tiny-1m-b1.58.json"
 "${MPI[@]}" "$ABACUS" train "${common[@]}" --resume --out "$WORK/mpi-resume" > "$WORK/mpi-resume.log"
 grep -q "resumed" "$WORK/mpi-resume.log" || { cat "$WORK/mpi-resume.log"; echo "FAIL: did not resume"; exit 1; }
 for f in model.safetensors optimizer.safetensors; do
-  same "$WORK/mpi-b1.58/$f" "$WORK/mpi-resume/$f" "resumed $f"
+  same "$(gen "$WORK/mpi-b1.58" $f)" "$(gen "$WORK/mpi-resume" $f)" "resumed $f"
 done
 same <(losses "$WORK/mpi-b1.58/metrics.csv") <(losses "$WORK/mpi-resume/metrics.csv") "resumed losses"
 
