@@ -16,6 +16,7 @@
 #include "src/tensor/rng.h"
 #include "src/train/adamw.h"
 #include "src/train/checkpoint.h"
+#include "src/train/run_log.h"
 #include "src/train/schedule.h"
 #include "src/util/error.h"
 
@@ -49,49 +50,6 @@ eval::LossResult evaluate_loss(DeviceLM& m, const std::vector<int32_t>& tokens, 
   r.perplexity = std::exp(r.loss);
   return r;
 }
-
-namespace {
-
-std::string fmt_duration(double s) {
-  char buf[32];
-  const long t = long(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  return buf;
-}
-
-// metrics.csv: the trainer's format, rewritten atomically after each logged step.
-struct Metrics {
-  std::string path;
-  std::vector<std::string> rows;
-  void load_until(int64_t step) {
-    rows.clear();
-    if (!fs::exists(path)) return;
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line))
-      if (!line.empty() && std::stoll(line.substr(0, line.find(','))) <= step) rows.push_back(line);
-  }
-  void add(int64_t step, int64_t tokens, double lr, double loss, double val, double tps) {
-    char buf[256], vbuf[32] = "";
-    if (!std::isnan(val)) std::snprintf(vbuf, sizeof vbuf, "%.6f", val);
-    std::snprintf(buf, sizeof buf, "%lld,%lld,%.6e,%.6f,%s,%.1f", (long long)step, (long long)tokens, lr, loss, vbuf,
-                  tps);
-    rows.push_back(buf);
-    std::string text = "step,tokens,lr,train_loss,val_loss,tokens_per_s\n";
-    for (const std::string& r : rows) text += r + "\n";
-    io::write_file_atomic(path, text);
-  }
-};
-
-std::string default_tokenizer_path(const std::string& data, int64_t vocab) {
-  const fs::path p(data);
-  const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
-  return (dir / ("tokenizer-" + std::to_string(vocab) + ".model")).string();
-}
-
-}  // namespace
 
 train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& be,
                                        const GradientReducer& reduce_grads) {
@@ -167,7 +125,7 @@ train::TrainResult run_device_training(const train::TrainOptions& opt, Backend& 
   st.seed = opt.seed;
   tensor::Rng rng(opt.seed);
   data::BatchLoader loader(train_tokens, opt.batch, opt.seq);
-  Metrics metrics{(out / "metrics.csv").string(), {}};
+  MetricsLog metrics{(out / "metrics.csv").string(), {}};
   std::vector<float> host_params(static_cast<size_t>(m.num_params()));
   if (resuming) {
     const ResumedCheckpoint ck = load_latest_checkpoint(opt.out_dir, config, host_params.data(), host_adam);

@@ -23,6 +23,7 @@
 #include "src/train/adamw.h"
 #include "src/train/checkpoint.h"
 #include "src/train/memory_estimate.h"
+#include "src/train/run_log.h"
 #include "src/train/schedule.h"
 #include "src/util/device.h"
 #include "src/util/error.h"
@@ -30,52 +31,6 @@
 namespace abacus::train {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string default_tokenizer_path(const std::string& data, int64_t vocab) {
-  const fs::path p(data);
-  const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
-  return (dir / ("tokenizer-" + std::to_string(vocab) + ".model")).string();
-}
-
-std::string fmt_duration(double s) {
-  char buf[32];
-  const long t = long(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  return buf;
-}
-
-// metrics.csv kept in memory and rewritten atomically, so a crash never leaves half a row.
-struct Metrics {
-  std::string path;
-  std::vector<std::string> rows;
-  void load_until(int64_t step) {
-    rows.clear();
-    if (!fs::exists(path)) return;
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
-      if (std::stoll(line.substr(0, line.find(','))) <= step) rows.push_back(line);
-    }
-  }
-  void add(int64_t step, int64_t tokens, double lr, double loss, double val, double tps) {
-    char buf[256];
-    char vbuf[32] = "";
-    if (!std::isnan(val)) std::snprintf(vbuf, sizeof vbuf, "%.6f", val);
-    std::snprintf(buf, sizeof buf, "%lld,%lld,%.6e,%.6f,%s,%.1f", (long long)step, (long long)tokens, lr, loss, vbuf,
-                  tps);
-    rows.push_back(buf);
-    std::string text = "step,tokens,lr,train_loss,val_loss,tokens_per_s\n";
-    for (const std::string& r : rows) text += r + "\n";
-    io::write_file_atomic(path, text);
-  }
-};
-
-}  // namespace
 
 TrainResult run_training(const TrainOptions& options) {
   dist::Communicator& comm = options.comm ? *options.comm : dist::world();
@@ -169,7 +124,7 @@ TrainResult run_training(const TrainOptions& options) {
   st.seed = opt.seed;
   tensor::Rng rng(opt.seed);
   data::BatchLoader loader(train_tokens, opt.batch, opt.seq);
-  Metrics metrics{(out / "metrics.csv").string(), {}};
+  MetricsLog metrics{(out / "metrics.csv").string(), {}};
   if (resuming) {
     const ResumedCheckpoint rc = load_latest_checkpoint(opt.out_dir, config, m.params(), adam);
     for (const std::string& why : rc.skipped) std::fprintf(stderr, "warning: skipped checkpoint %s\n", why.c_str());
